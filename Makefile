@@ -1,0 +1,52 @@
+# Casework: two commands.
+#   make demo   install, start embedded PostgreSQL + Redis/FalkorDB, migrate, load the demo,
+#               serve on http://127.0.0.1:$(PORT) until Ctrl-C
+#   make test   install and run the whole suite (real PostgreSQL, Redis, Celery, graph)
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+PYTEST_ARGS ?=
+# settings need URLs; the static checks connect to nothing
+CHECK_ENV := DATABASE_URL=postgres://check@127.0.0.1:9/check REDIS_URL=redis://127.0.0.1:9/0 \
+  GRAPH_URL=falkordb://127.0.0.1:9 SECRET_KEY=static-checks-only-0123456789abcdefghijkl
+
+.PHONY: demo demo-reset test lint check browser-deps lock clean
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	@PORT=$(PORT) $(BIN)/python -m casework.devstack demo --port $(PORT)
+
+demo-reset:
+	rm -rf .demo
+	@echo "demo data removed: the next 'make demo' starts afresh"
+
+# Browser tests drive Debian's Chromium with a CJK font; install them when missing.
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wqy"; then \
+	  echo "installing Debian's chromium and fonts-wqy-microhei for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	    --no-install-recommends chromium fonts-wqy-microhei >/dev/null; fi
+
+test: $(STAMP) browser-deps
+	$(BIN)/python -m casework.devstack test -- $(PYTEST_ARGS)
+
+# Static checks CI runs besides the tests.
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(CHECK_ENV) $(BIN)/python manage.py check --fail-level WARNING
+	$(CHECK_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+lock: $(STAMP)
+	$(BIN)/pip-compile -q --extra dev --strip-extras --no-header -o requirements.lock pyproject.toml
+
+clean:
+	rm -rf $(VENV) .static .media

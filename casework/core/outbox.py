@@ -1,0 +1,21 @@
+"""The graph outbox: link changes waiting to be projected into the graph.
+
+The evidence issue writes rows here (full current state of each changed link); the
+linkanalysis sync drains them. Until then the table is empty and lag is zero.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Min
+from django.utils import timezone
+
+from casework.core.models import GraphOutbox
+
+
+def lag() -> tuple[int, float]:
+    pending = GraphOutbox.objects.filter(processed_at__isnull=True)
+    agg = pending.aggregate(oldest=Min("created_at"))
+    rows = pending.count()
+    oldest = agg["oldest"]
+    age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
+    return rows, round(age, 3)

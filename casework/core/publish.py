@@ -1,0 +1,35 @@
+"""Side effects after commit: channel-layer events and Celery tasks.
+
+Services call these instead of group_send / .delay() so nothing is sent for a change that
+is rolled back, and nothing is sent before the change is visible to whoever reacts to it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+log = logging.getLogger(__name__)
+
+
+def send_event_on_commit(group: str, payload: dict[str, Any]) -> None:
+    """Send `payload` to a channel-layer group once the current transaction commits."""
+
+    def _send() -> None:
+        try:
+            async_to_sync(get_channel_layer().group_send)(
+                group, {"type": "casework.event", "event": payload}
+            )
+        except Exception:  # the change is committed; a lost push is recovered by `resume`
+            log.exception("event to %s not sent", group)
+
+    transaction.on_commit(_send)
+
+
+def enqueue_on_commit(task, *args: Any, **kwargs: Any) -> None:
+    """Queue a Celery task once the current transaction commits."""
+    transaction.on_commit(lambda: task.delay(*args, **kwargs))

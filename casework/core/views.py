@@ -1,0 +1,21 @@
+"""/healthz: each component's state; 503 naming the failed ones."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.utils.module_loading import import_string
+
+
+def healthz(request):
+    body: dict = {}
+    failed: list[str] = []
+    for name, path in settings.HEALTH_CHECKS.items():
+        ok, detail = import_string(path)()
+        body[name] = detail
+        if not ok:
+            failed.append(name)
+    if failed:
+        body["failed"] = failed
+        return JsonResponse(body, status=503)
+    return JsonResponse(body)

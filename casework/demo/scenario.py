@@ -1,0 +1,213 @@
+"""The "12.4 Pinghe Theft" demo scenario, as the Zhangzhou bureau's public report tells it.
+
+A mobile phone shop in Pinghe County was broken into at 04:00 on 4 December 2021; phones
+worth more than 10,000 yuan were stolen; the alarm was received at 04:43. The team tied it
+to vehicle thefts in Nanjing County the day before. Idempotent: every call adds whatever
+part is missing and changes nothing that is there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+
+from casework.accounts.choices import OrgRole, PatrolKind, UnitKind
+from casework.accounts.models import Unit, User
+from casework.rooms import services as rooms
+from casework.rooms.choices import RoomRole
+from casework.rooms.models import Case, Membership, Message, RoomEvent
+
+SH = ZoneInfo("Asia/Shanghai")
+PASSWORD = "casework-demo"  # noqa: S105 - published demo password, demo loader only
+PINGHE_NUMBER = "12.4 Pinghe Theft"
+
+
+def sh(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SH)
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    key: str
+    name: str
+    name_en: str
+    kind: str
+    parent: str | None = None
+    call_sign: str = ""
+    patrol_kind: str = ""
+    lat: float | None = None
+    lon: float | None = None
+
+
+UNITS = [
+    UnitSpec("city", "漳州市公安局", "Zhangzhou Municipal Public Security Bureau",
+             UnitKind.CITY_BUREAU),
+    UnitSpec("pinghe", "平和县公安局", "Pinghe County Public Security Bureau",
+             UnitKind.COUNTY_BUREAU, "city"),
+    UnitSpec("nanjing", "南靖县公安局", "Nanjing County Public Security Bureau",
+             UnitKind.COUNTY_BUREAU, "city"),
+    UnitSpec("pinghe_patrol", "平和县公安局巡特警大队", "Pinghe Patrol Special Police Brigade",
+             UnitKind.BRIGADE, "pinghe"),
+    UnitSpec("pinghe_cid", "平和县公安局刑事侦查大队", "Pinghe Criminal Investigation Brigade",
+             UnitKind.BRIGADE, "pinghe"),
+    UnitSpec("xiaoxi", "平和县公安局小溪派出所", "Xiaoxi Police Station", UnitKind.STATION,
+             "pinghe"),
+    UnitSpec("nanjing_cid", "南靖县公安局刑事侦查大队", "Nanjing Criminal Investigation Brigade",
+             UnitKind.BRIGADE, "nanjing"),
+    UnitSpec("shancheng", "南靖县公安局山城派出所", "Shancheng Police Station", UnitKind.STATION,
+             "nanjing"),
+    UnitSpec("u621", "巡特警621巡逻组", "Patrol echelon 621", UnitKind.PATROL, "pinghe_patrol",
+             "621", PatrolKind.CAR, 24.3650, 117.3130),
+    UnitSpec("u622", "巡特警622巡逻组", "Patrol echelon 622", UnitKind.PATROL, "pinghe_patrol",
+             "622", PatrolKind.CAR, 24.3721, 117.3020),
+    UnitSpec("u623", "巡特警623摩托巡逻组", "Patrol echelon 623 (motorcycle)", UnitKind.PATROL,
+             "pinghe_patrol", "623", PatrolKind.MOTORCYCLE, 24.3588, 117.3215),
+    UnitSpec("u625", "巡特警625无人机组", "Patrol echelon 625 (drone)", UnitKind.PATROL,
+             "pinghe_patrol", "625", PatrolKind.DRONE, 24.3602, 117.3100),
+    UnitSpec("u731", "南靖731巡逻组", "Nanjing patrol echelon 731", UnitKind.PATROL,
+             "shancheng", "731", PatrolKind.CAR, 24.5150, 117.3660),
+]
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    username: str
+    display_name: str
+    unit: str | None
+    role: str
+    superuser: bool = False
+
+
+USERS = [
+    UserSpec("lead", "林志强", "pinghe_cid", OrgRole.INVESTIGATOR),
+    UserSpec("investigator", "陈晓东", "pinghe_cid", OrgRole.INVESTIGATOR),
+    UserSpec("observer", "黄丽娜", "xiaoxi", OrgRole.INVESTIGATOR),
+    UserSpec("outsider", "王建国", "nanjing_cid", OrgRole.INVESTIGATOR),
+    UserSpec("patrol", "张伟", "u621", OrgRole.PATROL),
+    UserSpec("patrol_officer2", "李明辉", "pinghe_patrol", OrgRole.INVESTIGATOR),
+    UserSpec("xiaoxi_officer", "吴海波", "xiaoxi", OrgRole.INVESTIGATOR),
+    UserSpec("leader", "郑国华", "city", OrgRole.LEADERSHIP),
+    UserSpec("county_leader", "曾庆福", "pinghe", OrgRole.LEADERSHIP),
+    UserSpec("admin", "系统管理员", "city", OrgRole.ADMIN, superuser=True),
+]
+
+# The Pinghe room: who is in it, and the thread of the day (Asia/Shanghai times).
+PINGHE_MEMBERS = [
+    ("investigator", RoomRole.MEMBER, False),
+    ("patrol_officer2", RoomRole.MEMBER, True),
+    ("xiaoxi_officer", RoomRole.MEMBER, False),
+    ("observer", RoomRole.OBSERVER, False),
+]
+PINGHE_THREAD = [
+    ("lead", sh(2021, 12, 4, 4, 52), "04:43接警：小溪镇一手机店凌晨被撬，多部手机被盗，价值一万余元。合成作战室已开设，请各单位进入。"),
+    ("patrol_officer2", sh(2021, 12, 4, 5, 6), "巡特警大队621、622已到现场周边，封控路口，现场已移交刑侦勘查。"),
+    ("investigator", sh(2021, 12, 4, 6, 40), "现场提取到撬痕和足迹，店内监控拍到5名嫌疑人，04:00左右进入，04:12离开。"),
+    ("xiaoxi_officer", sh(2021, 12, 4, 7, 15), "小溪派出所走访周边商户，一家早餐店监控拍到一辆无牌面包车往县城方向。"),
+    ("investigator", sh(2021, 12, 4, 9, 30), "沿线卡口比对：面包车03:20由南靖方向进入平和，车型与南靖县12月3日被盗车辆一致。"),
+    ("lead", sh(2021, 12, 4, 10, 5), "请南靖县局协查3日车辆被盗案，串并研判。话单分析组调取案发时段基站数据。"),
+    ("investigator", sh(2021, 12, 4, 12, 50), "结合视频和话单，5名嫌疑人身份已锁定，落脚点在县城西郊出租屋。"),
+    ("lead", sh(2021, 12, 4, 13, 10), "准备抓捕方案，巡特警、刑侦、小溪所联合行动，注意嫌疑人可能持械。"),
+]
+
+# Earlier vehicle thefts in Nanjing County on 3 December, led by `outsider`.
+NANJING_CASES = [
+    ("12.3 Nanjing Vehicle Theft 1", "山城镇面包车被盗案", sh(2021, 12, 3, 1, 20),
+     "南靖县山城镇", Decimal("38000")),
+    ("12.3 Nanjing Vehicle Theft 2", "靖城镇摩托车被盗案", sh(2021, 12, 3, 2, 5),
+     "南靖县靖城镇", Decimal("6500")),
+    ("12.3 Nanjing Vehicle Theft 3", "丰田镇电动车被盗案", sh(2021, 12, 3, 3, 40),
+     "南靖县丰田镇", Decimal("3200")),
+]
+
+
+def _units() -> dict[str, Unit]:
+    made: dict[str, Unit] = {}
+    for spec in UNITS:
+        parent = made.get(spec.parent) if spec.parent else None
+        siblings = parent.get_children() if parent else Unit.get_root_nodes()
+        unit = siblings.filter(name=spec.name).first()
+        if unit is None:
+            fields = dict(name=spec.name, name_en=spec.name_en, kind=spec.kind,
+                          call_sign=spec.call_sign, patrol_kind=spec.patrol_kind,
+                          lat=spec.lat, lon=spec.lon,
+                          position_at=sh(2021, 12, 4, 4, 45) if spec.lat else None)
+            unit = parent.add_child(**fields) if parent else Unit.add_root(**fields)
+        made[spec.key] = unit
+    return made
+
+
+def _users(units: dict[str, Unit]) -> dict[str, User]:
+    users: dict[str, User] = {}
+    for spec in USERS:
+        user = User.objects.filter(username=spec.username).first()
+        if user is None:
+            user = User(username=spec.username, display_name=spec.display_name,
+                        unit=units[spec.unit] if spec.unit else None, org_role=spec.role,
+                        is_staff=spec.superuser, is_superuser=spec.superuser)
+            user.set_password(PASSWORD)
+            user.save()
+        users[spec.username] = user
+    return users
+
+
+def _pinghe_room(units, users) -> Case:
+    case = Case.objects.filter(number=PINGHE_NUMBER).first()
+    if case is None:
+        case = rooms.create_case(
+            actor=users["lead"], number=PINGHE_NUMBER, title="平和县小溪镇手机店被盗案",
+            category="burglary", reported_at=sh(2021, 12, 4, 4, 43),
+            opened_at=sh(2021, 12, 4, 4, 50), reported_loss=Decimal("12800.00"),
+            location="平和县小溪镇某手机店", owning_unit=units["pinghe_cid"],
+            lat=24.3637, lon=117.3139)
+        _backdate(case, sh(2021, 12, 4, 4, 50))
+    for username, role, can_dispatch in PINGHE_MEMBERS:
+        if not Membership.objects.filter(case=case, user=users[username]).exists():
+            membership = rooms.add_member(actor=users["lead"], case_id=case.pk,
+                                          user_id=users[username].pk, role=role,
+                                          can_dispatch=can_dispatch)
+            _backdate_event(case, "member.added", membership.pk, sh(2021, 12, 4, 4, 51))
+    for username, at, text in PINGHE_THREAD:
+        if not Message.objects.filter(case=case, text=text).exists():
+            message = rooms.post_message(actor=users[username], case_id=case.pk, text=text)
+            Message.objects.filter(pk=message.pk).update(created_at=at)
+            _backdate_event(case, "message.posted", message.pk, at)
+    return case
+
+
+def _nanjing_rooms(units, users) -> None:
+    for number, title, reported_at, place, loss in NANJING_CASES:
+        if Case.objects.filter(number=number).exists():
+            continue
+        case = rooms.create_case(actor=users["outsider"], number=number, title=title,
+                                 category="theft", reported_at=reported_at,
+                                 opened_at=reported_at + timedelta(minutes=20),
+                                 reported_loss=loss, location=place,
+                                 owning_unit=units["nanjing_cid"])
+        _backdate(case, reported_at + timedelta(minutes=20))
+
+
+def _backdate(case: Case, at: datetime) -> None:
+    """The demo replays 2021: stamp the opening event with the time it happened."""
+    RoomEvent.objects.filter(case=case, type="case.opened").update(at=at)
+
+
+def _backdate_event(case: Case, type_: str, object_id: int, at: datetime) -> None:
+    RoomEvent.objects.filter(case=case, type=type_, payload__id=object_id).update(at=at)
+
+
+def load() -> dict[str, int]:
+    """Add whatever part of the scenario is missing; return what exists afterwards."""
+    with transaction.atomic():
+        units = _units()
+        users = _users(units)
+    # each room in one transaction: a failure leaves no half-built room behind
+    with transaction.atomic():
+        _pinghe_room(units, users)
+    with transaction.atomic():
+        _nanjing_rooms(units, users)
+    return {"units": Unit.objects.count(), "users": User.objects.count(),
+            "cases": Case.objects.count()}

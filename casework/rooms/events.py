@@ -1,0 +1,76 @@
+"""Room events: typed payload builders, the per-room log, and publishing after commit.
+
+Every payload is a flat dict: `type`, `event_id` (increasing per room), `case_id`, the
+object's `id`, then the object's fields. Consumers forward these as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+from django.utils.translation import gettext_lazy as _
+
+from casework.core.publish import send_event_on_commit
+from casework.rooms.models import Case, Membership, Message, RoomEvent
+
+# Words shown for each event type on the timeline (translated in the page).
+EVENT_LABELS = {
+    "case.opened": _("Case opened"),
+    "case.updated": _("Case details changed"),
+    "case.closed": _("Case closed"),
+    "case.reopened": _("Case reopened"),
+    "member.added": _("Member added"),
+    "member.removed": _("Member removed"),
+    "member.changed": _("Member's role changed"),
+}
+
+# Event types that make up the room's timeline (messages have their own stream).
+TIMELINE_TYPES = frozenset({
+    "case.opened", "case.updated", "case.closed", "case.reopened",
+    "member.added", "member.removed", "member.changed",
+})
+
+
+def room_group(case_id: int) -> str:
+    return f"case.{case_id}"
+
+
+def user_ref(user) -> dict[str, Any] | None:
+    if user is None:
+        return None
+    return {"id": user.pk, "username": user.username,
+            "display_name": user.display_name or user.username}
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    return {"id": message.pk, "text": message.text, "author": user_ref(message.author),
+            "created_at": message.created_at.isoformat()}
+
+
+def membership_payload(membership: Membership) -> dict[str, Any]:
+    return {"id": membership.pk, "user": user_ref(membership.user), "role": membership.role,
+            "can_dispatch": membership.can_dispatch}
+
+
+def case_payload(case: Case) -> dict[str, Any]:
+    return {"id": case.pk, "number": case.number, "title": case.title, "status": case.status}
+
+
+def emit(*, case: Case, type: str, payload: dict[str, Any], actor=None) -> RoomEvent:
+    """Append an event to the room's log and publish it after commit.
+
+    The UPDATE … RETURNING on the case row hands out the next id and holds that row's
+    lock until commit, so ids follow commit order and `resume after N` never skips one.
+    """
+    seq = (
+        Case.objects.filter(pk=case.pk)
+        .update(event_seq=F("event_seq") + 1)
+    )
+    assert seq == 1
+    seq = Case.objects.filter(pk=case.pk).values_list("event_seq", flat=True).get()
+    body = {"type": type, "event_id": seq, "case_id": case.pk, **payload,
+            "actor": user_ref(actor)}
+    event = RoomEvent.objects.create(case=case, seq=seq, type=type, payload=body, actor=actor)
+    send_event_on_commit(room_group(case.pk), body)
+    return event

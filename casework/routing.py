@@ -1,0 +1,9 @@
+"""WebSocket routes (part of the composition root)."""
+
+from django.urls import path
+
+from casework.rooms.consumers import RoomConsumer
+
+websocket_urlpatterns = [
+    path("ws/cases/<int:case_id>/", RoomConsumer.as_asgi()),
+]

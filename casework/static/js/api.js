@@ -1,0 +1,24 @@
+// Small fetch wrapper: same-origin session auth with Django's CSRF token, JSON in and out.
+(function () {
+  function cookie(name) {
+    const m = document.cookie.match(new RegExp("(^|; )" + name + "=([^;]*)"));
+    return m ? decodeURIComponent(m[2]) : "";
+  }
+  async function api(method, url, body) {
+    const opts = { method, credentials: "same-origin", headers: { "X-CSRFToken": cookie("csrftoken"), "Accept": "application/json" } };
+    if (body instanceof FormData) opts.body = body;
+    else if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
+    const res = await fetch(url, opts);
+    let data = null;
+    if (res.status !== 204) { try { data = await res.json(); } catch (e) { data = null; } }
+    return { ok: res.ok, status: res.status, data };
+  }
+  // Turn a DRF error body into one readable line per field.
+  function errorText(data) {
+    if (!data) return "Error";
+    if (typeof data === "string") return data;
+    if (data.detail) return data.detail;
+    return Object.entries(data).map(([k, v]) => k + ": " + (Array.isArray(v) ? v.join(" ") : v)).join("\n");
+  }
+  window.casework = { api, errorText, cookie };
+})();

@@ -1,0 +1,98 @@
+"""One graph engine connection per process, from settings.GRAPH_URL."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from linkanalysis.graph.port import GraphEngine
+
+_lock = threading.Lock()
+_engine: GraphEngine | None = None
+
+
+class FalkorEngine:
+    """FalkorDB through its native client (never its Bolt port: see GRAPH-ENGINES.md)."""
+
+    name = "falkordb"
+
+    def __init__(self, url: str, graph_name: str, timeout_s: float = 2.0):
+        from falkordb import FalkorDB
+
+        parts = urlsplit(url)
+        self._db = FalkorDB(host=parts.hostname, port=parts.port or 6379,
+                            password=parts.password, socket_timeout=timeout_s,
+                            socket_connect_timeout=timeout_s)
+        self._graph = self._db.select_graph(graph_name)
+
+    def ping(self) -> None:
+        self._graph.query("RETURN 1")
+
+    def _run(self, query: str, params: dict[str, Any] | None, read_only: bool) -> list[dict]:
+        if read_only:
+            result = self._graph.ro_query(query, params or {})
+        else:
+            result = self._graph.query(query, params or {})
+        header = [h[1] if isinstance(h, list | tuple) else h for h in result.header]
+        return [dict(zip(header, row, strict=True)) for row in result.result_set]
+
+    def read(self, query, params=None):
+        return self._run(query, params, read_only=True)
+
+    def write(self, query, params=None):
+        return self._run(query, params, read_only=False)
+
+    def close(self) -> None:
+        self._db.connection.close()
+
+
+class Neo4jEngine:
+    """Neo4j 5 through the official driver (production default)."""
+
+    name = "neo4j"
+
+    def __init__(self, url: str, database: str | None = None, timeout_s: float = 2.0):
+        import neo4j
+
+        parts = urlsplit(url)
+        auth = (parts.username, parts.password) if parts.username else None
+        clean = url.replace(f"{parts.username}:{parts.password}@", "") if auth else url
+        self._driver = neo4j.GraphDatabase.driver(clean, auth=auth,
+                                                  connection_timeout=timeout_s)
+        self._database = database
+
+    def ping(self) -> None:
+        self._driver.verify_connectivity()
+
+    def read(self, query, params=None):
+        records, _, _ = self._driver.execute_query(
+            query, params or {}, database_=self._database, routing_="r")
+        return [r.data() for r in records]
+
+    def write(self, query, params=None):
+        records, _, _ = self._driver.execute_query(
+            query, params or {}, database_=self._database, routing_="w")
+        return [r.data() for r in records]
+
+    def close(self) -> None:
+        self._driver.close()
+
+
+def engine_for_url(url: str, graph_name: str) -> GraphEngine:
+    scheme = urlsplit(url).scheme
+    if scheme == "falkordb":
+        return FalkorEngine(url, graph_name)
+    if scheme in {"bolt", "neo4j", "bolt+s", "neo4j+s"}:
+        return Neo4jEngine(url)
+    raise ValueError(f"no graph adapter for {scheme!r}")
+
+
+def get_engine() -> GraphEngine:
+    global _engine
+    with _lock:
+        if _engine is None:
+            _engine = engine_for_url(settings.GRAPH_URL, settings.GRAPH_NAME)
+        return _engine
