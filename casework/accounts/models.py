@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
@@ -52,7 +53,7 @@ class Unit(MP_Node):
 
     def bureau_root(self) -> Unit:
         """The city bureau this unit belongs to (the root of its tree)."""
-        return self if self.is_root() else self.get_root()
+        return self if self.is_root() else Unit.objects.get_root(self)
 
 
 class User(AbstractUser):
@@ -86,7 +87,7 @@ class WsTicket(models.Model):
 
     key = models.CharField(max_length=64, unique=True)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 

@@ -35,7 +35,7 @@ def issue_ws_ticket(*, user: User) -> WsTicket:
     """A single-use ticket for a WebSocket handshake, valid WS_TICKET_TTL_SECONDS."""
     now = timezone.now()
     return WsTicket.objects.create(
-        key=secrets.token_urlsafe(32), user=user,
+        key=secrets.token_urlsafe(32), user=user, created_at=now,
         expires_at=now + timedelta(seconds=settings.WS_TICKET_TTL_SECONDS),
     )
 

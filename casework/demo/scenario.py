@@ -135,7 +135,8 @@ def _units() -> dict[str, Unit]:
                           call_sign=spec.call_sign, patrol_kind=spec.patrol_kind,
                           lat=spec.lat, lon=spec.lon,
                           position_at=sh(2021, 12, 4, 4, 45) if spec.lat else None)
-            unit = parent.add_child(**fields) if parent else Unit.add_root(**fields)
+            unit = (Unit.objects.add_child(parent, fields) if parent
+                    else Unit.objects.add_root(fields))
         made[spec.key] = unit
     return made
 

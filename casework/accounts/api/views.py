@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, permissions, status
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -18,6 +18,7 @@ from casework.accounts.api.serializers import (
     UnitSerializer,
     UserListSerializer,
 )
+from casework.accounts.lockout import MESSAGE
 from casework.accounts.models import Unit
 
 
@@ -40,10 +41,13 @@ class TokenView(APIView):
         django_request = request._request
         user = authenticate(django_request, **serializer.validated_data)
         if getattr(django_request, "axes_locked_out", False):
-            return Response({"detail": "Too many failed log-in attempts; try again later."},
-                            status=status.HTTP_429_TOO_MANY_REQUESTS)
+            return Response({"detail": MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS)
         if user is None or not user.is_active:
-            raise AuthenticationFailed("Wrong username or password.")
+            return Response({"detail": "Wrong username or password."},
+                            status=status.HTTP_401_UNAUTHORIZED,
+                            headers={"WWW-Authenticate": "Token"})
+        # tell axes (reset the failure count) and Django (last_login) that this succeeded
+        user_logged_in.send(sender=user.__class__, request=django_request, user=user)
         instance, token = services.issue_api_token(
             user=user, client=request.META.get("HTTP_USER_AGENT", ""))
         return Response({"token": token, "expiry": instance.expiry})

@@ -1,0 +1,46 @@
+"""Shared fixtures. Every test talks to the real PostgreSQL, Redis and graph engine named
+by DATABASE_URL / REDIS_URL / GRAPH_URL (`make test` sets them, starting embedded servers
+for those unset). A missing service fails the run; nothing is skipped."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Playwright keeps an event loop running in the test thread; Django's live-server and
+# database set-up then refuse to run synchronously unless allowed (tests only).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from tests.factories import make_org, make_people, make_room  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    """Isolate Redis-held state (log-in failure counts) between tests, by key prefix."""
+    from django.core.cache import cache
+
+    cache.delete_pattern("*")
+    yield
+
+
+@pytest.fixture
+def org(db):
+    return make_org()
+
+
+@pytest.fixture
+def people(org):
+    return make_people(org)
+
+
+@pytest.fixture
+def room(people, org):
+    return make_room(people, org)
+
+
+@pytest.fixture
+def api():
+    from rest_framework.test import APIClient
+
+    return APIClient()

@@ -1,0 +1,100 @@
+"""Building blocks for tests: an organisation, people, and rooms made through services."""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.hashers import make_password
+
+from casework.accounts.choices import OrgRole, PatrolKind, UnitKind
+from casework.accounts.models import Unit, User
+from casework.rooms import services
+from casework.rooms.choices import RoomRole
+from casework.rooms.models import Case
+
+SH = ZoneInfo("Asia/Shanghai")
+PASSWORD = "correct horse battery staple"
+_numbers = itertools.count(1)
+
+
+@dataclass
+class Org:
+    city: Unit
+    county: Unit
+    brigade: Unit
+    patrol_unit: Unit
+    other_county: Unit
+    other_brigade: Unit
+    foreign_city: Unit
+
+
+def make_org() -> Org:
+    add = Unit.objects.add_child
+    city = Unit.objects.add_root({"name": "测试市公安局", "kind": UnitKind.CITY_BUREAU})
+    county = add(city, {"name": "甲县公安局", "kind": UnitKind.COUNTY_BUREAU})
+    brigade = add(county, {"name": "甲县刑侦大队", "kind": UnitKind.BRIGADE})
+    patrol_brigade = add(county, {"name": "甲县巡特警大队", "kind": UnitKind.BRIGADE})
+    patrol_unit = add(patrol_brigade, {"name": "巡逻组901", "kind": UnitKind.PATROL,
+                                       "call_sign": "901", "patrol_kind": PatrolKind.CAR})
+    other_county = add(city, {"name": "乙县公安局", "kind": UnitKind.COUNTY_BUREAU})
+    other_brigade = add(other_county, {"name": "乙县刑侦大队", "kind": UnitKind.BRIGADE})
+    foreign_city = Unit.objects.add_root({"name": "外市公安局", "kind": UnitKind.CITY_BUREAU})
+    return Org(city, Unit.objects.get(pk=county.pk), Unit.objects.get(pk=brigade.pk),
+               Unit.objects.get(pk=patrol_unit.pk), Unit.objects.get(pk=other_county.pk),
+               Unit.objects.get(pk=other_brigade.pk), foreign_city)
+
+
+@cache
+def password_hash() -> str:
+    # one real PBKDF2 hash per process: hashing per user would cost ~0.3 s each
+    return make_password(PASSWORD)
+
+
+def make_user(username: str, unit: Unit | None, role: str = OrgRole.INVESTIGATOR,
+              **extra) -> User:
+    return User.objects.create(username=username, display_name=f"{username}名", unit=unit,
+                               org_role=role, password=password_hash(), **extra)
+
+
+@dataclass
+class People:
+    lead: User
+    member: User
+    observer: User
+    outsider: User
+    leader: User          # leadership of the county that owns the room
+    other_leader: User    # leadership of the other county
+    patrol: User
+    spare: User           # not in any room; someone to add
+
+
+def make_people(org: Org) -> People:
+    return People(
+        lead=make_user("lead", org.brigade),
+        member=make_user("member", org.brigade),
+        observer=make_user("observer", org.brigade),
+        outsider=make_user("outsider", org.other_brigade),
+        leader=make_user("leader", org.county, OrgRole.LEADERSHIP),
+        other_leader=make_user("other_leader", org.other_county, OrgRole.LEADERSHIP),
+        patrol=make_user("patrol", org.patrol_unit, OrgRole.PATROL),
+        spare=make_user("spare", org.brigade),
+    )
+
+
+def make_room(people: People, org: Org, *, number: str | None = None) -> Case:
+    """A room led by `lead`, with `member` (may dispatch: no) and `observer`."""
+    case = services.create_case(
+        actor=people.lead, number=number or f"T-{next(_numbers)} 测试盗窃案",
+        title="测试手机店被盗案", category="burglary",
+        reported_at=datetime(2021, 12, 4, 4, 43, tzinfo=SH),
+        reported_loss=Decimal("12800.00"), owning_unit=org.brigade)
+    services.add_member(actor=people.lead, case_id=case.pk, user_id=people.member.pk,
+                        role=RoomRole.MEMBER)
+    services.add_member(actor=people.lead, case_id=case.pk, user_id=people.observer.pk,
+                        role=RoomRole.OBSERVER)
+    return case

@@ -1,0 +1,204 @@
+"""Every route × every kind of user, enumerated from the URL resolver.
+
+A route that is added without an entry here fails `test_every_route_is_in_the_matrix`.
+Denied calls must change nothing (row counts of every table that matters) and send
+nothing (no after-commit callback queued, nothing on the room's channel group).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.urls import URLResolver, get_resolver
+
+from casework.accounts.models import User
+from casework.core.models import AuditEntry
+from casework.rooms.models import Case, CaseUserObjectPermission, Membership, Message, RoomEvent
+from tests.factories import make_people, make_room
+
+ACTORS = ["anonymous", "outsider", "patrol", "observer", "member", "lead", "leader",
+          "other_leader"]
+ROOM_ACTORS_READ = {"observer": 200, "member": 200, "lead": 200, "leader": 200}
+HIDDEN = {"outsider": 404, "patrol": 404, "other_leader": 404}
+
+
+def _all(code: int, anonymous: int = 401) -> dict[str, int]:
+    return {a: (anonymous if a == "anonymous" else code) for a in ACTORS}
+
+
+def room_read(anonymous: int = 401) -> dict[str, int]:
+    return {"anonymous": anonymous, **HIDDEN, **ROOM_ACTORS_READ}
+
+
+def room_write(ok: int, allowed: set[str], anonymous: int = 401) -> dict[str, int]:
+    """Writes in the room: hidden → 404; visible but not allowed → 403."""
+    expect = {"anonymous": anonymous, **HIDDEN}
+    for actor in ("observer", "member", "lead", "leader"):
+        expect[actor] = ok if actor in allowed else 403
+    return expect
+
+
+@dataclass
+class Call:
+    route: str
+    method: str
+    path: str
+    expect: dict[str, int]
+    body: dict | None = None
+    fmt: str = "json"
+    notes: list[str] = field(default_factory=list)
+
+
+def calls() -> list[Call]:
+    new_case = {"number": "{actor}-新案", "title": "新案件", "category": "theft",
+                "reported_at": "2021-12-04T04:43:00+08:00", "reported_loss": "100.00"}
+    return [
+        Call("healthz", "get", "/healthz", _all(200, anonymous=200)),
+        Call("auth-token", "post", "/api/auth/token/", _all(400, anonymous=400), body={}),
+        Call("auth-logout", "post", "/api/auth/logout/", _all(204)),
+        Call("auth-ws-ticket", "post", "/api/auth/ws-ticket/", _all(201)),
+        Call("me", "get", "/api/me/", _all(200)),
+        Call("user-list", "get", "/api/users/", _all(200)),
+        Call("unit-list", "get", "/api/units/", _all(200)),
+        Call("unit-detail", "get", "/api/units/{unit}/", _all(200)),
+        Call("unit-detail", "get", "/api/units/{foreign_unit}/", _all(404)),
+        Call("case-list", "get", "/api/cases/", _all(200)),
+        Call("case-list", "post", "/api/cases/",
+             {**_all(201), "patrol": 403}, body=new_case),
+        Call("case-detail", "get", "/api/cases/{case}/", room_read()),
+        Call("case-detail", "patch", "/api/cases/{case}/", room_write(200, {"lead"}),
+             body={"title": "改名"}),
+        Call("case-close", "post", "/api/cases/{case}/close/", room_write(200, {"lead"})),
+        # reopening an open case is an illegal state change, for the lead only
+        Call("case-reopen", "post", "/api/cases/{case}/reopen/", room_write(409, {"lead"})),
+        Call("case-members", "get", "/api/cases/{case}/members/", room_read()),
+        Call("case-members", "post", "/api/cases/{case}/members/",
+             room_write(201, {"lead"}), body={"user": "{spare}", "role": "member"}),
+        Call("case-member", "patch", "/api/cases/{case}/members/{membership}/",
+             room_write(200, {"lead"}), body={"can_dispatch": True}),
+        Call("case-member", "delete", "/api/cases/{case}/members/{membership}/",
+             room_write(204, {"lead"})),
+        Call("case-messages", "get", "/api/cases/{case}/messages/", room_read()),
+        Call("case-messages", "post", "/api/cases/{case}/messages/",
+             room_write(201, {"lead", "member"}), body={"text": "收到"}),
+        Call("case-timeline", "get", "/api/cases/{case}/timeline/", room_read()),
+        Call("schema", "get", "/api/schema/", _all(200)),
+        Call("api-docs", "get", "/api/docs/", _all(200)),
+        Call("login", "get", "/login/", _all(302, anonymous=200)),
+        Call("logout", "post", "/logout/", _all(302, anonymous=302)),
+        Call("set_language", "post", "/i18n/setlang/", _all(302, anonymous=302),
+             body={"language": "en"}, fmt="form"),
+        Call("home", "get", "/", _all(200, anonymous=302)),
+        Call("case-room", "get", "/cases/{case}/", room_read(anonymous=302)),
+    ]
+
+
+def _routes():
+    """(route name, method) for every non-admin route the resolver knows."""
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            else:
+                yield prefix + str(p.pattern), p
+
+    found = set()
+    for route, pattern in walk(get_resolver().url_patterns):
+        if route.startswith("admin/"):
+            continue  # Django admin: staff only, tested in test_admin
+        callback = pattern.callback
+        cls = getattr(callback, "cls", None)
+        actions = getattr(callback, "actions", None)
+        if actions:
+            methods = [m for m in actions if m in cls.http_method_names]
+        elif cls is not None:
+            methods = [m for m in ("get", "post", "put", "patch", "delete")
+                       if hasattr(cls, m) and m in cls.http_method_names]
+        else:
+            methods = ["*"]
+        for m in methods:
+            found.add((pattern.name, m))
+    return found
+
+
+def test_every_route_is_in_the_matrix(db):
+    covered = {(c.route, c.method) for c in calls()}
+    covered_names = {c.route for c in calls()}
+    missing = sorted(
+        (name, m) for name, m in _routes()
+        if (m == "*" and name not in covered_names) or (m != "*" and (name, m) not in covered)
+    )
+    assert not missing, f"routes without a permission-matrix entry: {missing}"
+
+
+def _snapshot():
+    return tuple(m.objects.count() for m in (
+        Case, Membership, Message, RoomEvent, AuditEntry, CaseUserObjectPermission, User))
+
+
+def _drain(layer, channel, timeout=0.15):
+    async def go():
+        got = []
+        try:
+            while True:
+                got.append(await asyncio.wait_for(layer.receive(channel), timeout))
+        except TimeoutError:
+            return got
+
+    return async_to_sync(go)()
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("call", calls(), ids=lambda c: f"{c.method}:{c.path}")
+def test_matrix(call: Call, actor: str, org, api, django_capture_on_commit_callbacks):
+    people = make_people(org)
+    case = make_room(people, org)
+    membership = Membership.objects.get(case=case, user=people.member)
+    values = {"case": case.pk, "membership": membership.pk, "unit": org.county.pk,
+              "foreign_unit": org.foreign_city.pk, "spare": people.spare.pk, "actor": actor}
+    path = call.path.format(**values)
+    body = {k: (v.format(**values) if isinstance(v, str) else v)
+            for k, v in (call.body or {}).items()}
+    if "user" in body:
+        body["user"] = int(body["user"])
+    if actor != "anonymous":
+        api.force_login(getattr(people, actor))
+
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(f"case.{case.pk}", channel)
+    before = _snapshot()
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            kwargs = {"format": call.fmt} if call.fmt == "json" else {}
+            response = getattr(api, call.method)(path, body or None, **kwargs)
+        sent = _drain(layer, channel) if call.expect[actor] >= 400 else None
+    finally:
+        async_to_sync(layer.group_discard)(f"case.{case.pk}", channel)
+
+    expected = call.expect[actor]
+    assert response.status_code == expected, (
+        f"{actor} {call.method.upper()} {path}: {response.status_code} "
+        f"{getattr(response, 'data', '')}")
+    if expected >= 400 and call.route not in {"auth-token"}:
+        assert _snapshot() == before, "a refused call changed data"
+        assert callbacks == [] and sent == [], "a refused call sent something"
+    if expected == 404:
+        # need-to-know: nothing of the room in the body
+        assert case.number.encode() not in response.content
+        assert case.title.encode() not in response.content
+
+
+def test_case_list_shows_only_visible_rooms(org, api):
+    people = make_people(org)
+    case = make_room(people, org)
+    for actor, sees in [("outsider", False), ("patrol", False), ("other_leader", False),
+                        ("observer", True), ("leader", True), ("lead", True)]:
+        api.force_login(getattr(people, actor))
+        numbers = [c["number"] for c in api.get("/api/cases/").json()["results"]]
+        assert (case.number in numbers) is sees, actor
