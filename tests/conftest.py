@@ -44,3 +44,21 @@ def api():
     from rest_framework.test import APIClient
 
     return APIClient()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker):
+    """A real daphne process serving the project against the test database."""
+    from tests.live import start_asgi
+
+    server = start_asgi()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def live_people(transactional_db):
+    """Organisation, people and a room, committed so that server processes see them."""
+    org = make_org()
+    people = make_people(org)
+    return org, people, make_room(people, org)
