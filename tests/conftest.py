@@ -62,3 +62,24 @@ def live_people(transactional_db):
     org = make_org()
     people = make_people(org)
     return org, people, make_room(people, org)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Debian's Chromium, never a downloaded browser (`playwright install` is not used)."""
+    return {
+        **browser_type_launch_args,
+        "executable_path": os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"],
+    }
+
+
+@pytest.fixture
+def artifacts():
+    """Where browser tests leave screenshots to look at."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path

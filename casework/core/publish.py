@@ -6,7 +6,9 @@ is rolled back, and nothing is sent before the change is visible to whoever reac
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -27,7 +29,20 @@ def send_event_on_commit(group: str, payload: dict[str, Any]) -> None:
         except Exception:  # the change is committed; a lost push is recovered by `resume`
             log.exception("event to %s not sent", group)
 
-    transaction.on_commit(_send)
+    transaction.on_commit(lambda: _outside_event_loop(_send))
+
+
+def _outside_event_loop(fn) -> None:
+    """Run `fn` here, or in a helper thread when this thread runs an event loop (async
+    code that called a service directly; async_to_sync refuses to nest)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        fn()
+        return
+    worker = threading.Thread(target=fn)
+    worker.start()
+    worker.join()
 
 
 def enqueue_on_commit(task, *args: Any, **kwargs: Any) -> None:

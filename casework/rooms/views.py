@@ -44,8 +44,11 @@ def case_room(request, case_id: int):
         "may_close": CasePerm.CLOSE.value in perms,
         "members": selectors.room_members(request.user, case_id),
         "messages": selectors.latest_messages(request.user, case_id, 100),
-        "timeline": selectors.room_timeline(request.user, case_id),
+        "timeline": [(e, EVENT_LABELS.get(e.type, e.type))
+                     for e in selectors.room_timeline(request.user, case_id)
+                     .select_related("actor")],
         "last_event_id": case.event_seq,
         "roles": RoomRole.choices,
         "event_labels": {k: str(v) for k, v in EVENT_LABELS.items()},
+        "role_labels": {k: str(v) for k, v in RoomRole.choices},
     })

@@ -6,6 +6,7 @@
   const me = Number(room.dataset.userId);
   let lastEvent = Number(room.dataset.lastEvent || 0);
   const labels = JSON.parse(document.getElementById("event-labels").textContent || "{}");
+  const roleLabels = JSON.parse(document.getElementById("role-labels").textContent || "{}");
   const conn = document.getElementById("conn");
   const messages = document.getElementById("messages");
   const timeline = document.getElementById("timeline");
@@ -18,7 +19,7 @@
   }
   function hhmm(iso) {
     const d = iso ? new Date(iso) : new Date();
-    return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false });
+    return d.toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hour12: false }).replace("/", "-");
   }
   function el(tag, attrs, ...children) {
     const n = document.createElement(tag);
@@ -39,7 +40,7 @@
   }
   function upsertMember(e) {
     const old = members.querySelector('li[data-id="' + e.id + '"]');
-    const li = el("li", { "data-id": e.id, "data-user": e.user.id }, el("span", {}, name(e.user)), " ", el("span", { class: "badge role" }, e.role));
+    const li = el("li", { "data-id": e.id, "data-user": e.user.id }, el("span", {}, name(e.user)), " ", el("span", { class: "badge role" }, roleLabels[e.role] || e.role));
     if (old) old.replaceWith(li); else members.append(li);
   }
   function handle(e) {
