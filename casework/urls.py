@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from casework.core.views import healthz
+from casework.core.views import healthz, not_found
 from casework.rooms import views as room_views
 
 api = [
@@ -15,6 +15,8 @@ api = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+handler404 = not_found
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -48,7 +48,7 @@ def api():
 
 @pytest.fixture(scope="session")
 def asgi_server(django_db_setup, django_db_blocker):
-    """A real daphne process serving the project against the test database."""
+    """A real uvicorn process serving the project against the test database."""
     from tests.live import start_asgi
 
     server = start_asgi()

@@ -1,4 +1,4 @@
-"""Real server processes for tests: the ASGI server (daphne) and a Celery worker, started
+"""Real server processes for tests: the ASGI server (uvicorn) and a Celery worker, started
 against the test database so they see what transactional tests commit."""
 
 from __future__ import annotations
@@ -72,8 +72,9 @@ def _spawn(args: list[str], name: str, env: dict | None = None) -> Server:
 
 def start_asgi() -> Server:
     port = free_port()
-    server = _spawn([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-                     "casework.asgi:application"], "asgi")
+    server = _spawn([sys.executable, "-m", "uvicorn", "casework.asgi:application",
+                     "--host", "127.0.0.1", "--port", str(port), "--lifespan", "off",
+                     "--no-access-log"], "asgi")
     server.port = port
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

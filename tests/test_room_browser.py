@@ -1,4 +1,4 @@
-"""Case rooms in a real browser: Playwright driving Debian's Chromium against daphne."""
+"""Case rooms in a real browser: Playwright driving Debian's Chromium against uvicorn."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from django.utils.module_loading import import_string
 
 
@@ -19,3 +20,10 @@ def healthz(request):
         body["failed"] = failed
         return JsonResponse(body, status=503)
     return JsonResponse(body)
+
+
+def not_found(request, exception=None):
+    """404s under /api/ are JSON like every other API answer; pages get the HTML page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)

@@ -134,8 +134,9 @@ def demo(argv: list[str]) -> int:
         say("loading the demo scenario (adds whatever is missing)")
         manage(env, "load_demo")
         manage(env, "collectstatic", "--noinput", "-v", "0")
-        web = sup.spawn("web", [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(args.port),
-                                "casework.asgi:application"], env, logs / "web.log")
+        web = sup.spawn("web", [PY, "-m", "uvicorn", "casework.asgi:application",
+                                "--host", "127.0.0.1", "--port", str(args.port),
+                                "--lifespan", "off"], env, logs / "web.log")
         sup.spawn("worker", [PY, "-m", "celery", "-A", "casework", "worker", "-l", "INFO",
                              "--concurrency", "2", "-n", "demo@%h"], env, logs / "worker.log")
         sup.spawn("beat", [PY, "-m", "celery", "-A", "casework", "beat", "-l", "INFO",

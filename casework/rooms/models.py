@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -14,6 +16,8 @@ from guardian.models import UserObjectPermissionBase
 from casework.accounts.models import Unit
 from casework.rooms.choices import CasePerm, CaseStatus, Category, RoomRole
 from casework.rooms.querysets import CaseQuerySet
+
+EARLIEST_ALARM = datetime(1990, 1, 1, tzinfo=UTC)
 
 
 class Case(models.Model):
@@ -58,6 +62,15 @@ class Case(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == CaseStatus.OPEN
+
+    def clean(self) -> None:
+        # an alarm is in the past (a few minutes of clock skew between terminals allowed)
+        # and within the era of digital case records
+        if self.reported_at is not None:
+            latest = timezone.now() + timedelta(minutes=5)
+            if not EARLIEST_ALARM <= self.reported_at <= latest:
+                raise ValidationError({"reported_at": [
+                    _("The alarm time must lie between 1990 and now.")]})
 
 
 class Membership(models.Model):

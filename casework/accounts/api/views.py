@@ -56,7 +56,7 @@ class TokenView(APIView):
 class WsTicketView(APIView):
     """A single-use ticket for one WebSocket handshake (`?ticket=`), valid 60 s."""
 
-    @extend_schema(request=None, responses=TicketResponseSerializer)
+    @extend_schema(request=None, responses={201: TicketResponseSerializer})
     def post(self, request):
         ticket = services.issue_ws_ticket(user=request.user)
         return Response({"ticket": ticket.key, "expires_at": ticket.expires_at},
