@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-from functools import cache
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password

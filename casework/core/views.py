@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import JsonResponse
-from django.views.defaults import page_not_found
 from django.utils.module_loading import import_string
+from django.views.defaults import page_not_found
 
 
 def healthz(request):
