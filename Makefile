@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 CHECK_ENV := DATABASE_URL=postgres://check@127.0.0.1:9/check REDIS_URL=redis://127.0.0.1:9/0 \
   GRAPH_URL=falkordb://127.0.0.1:9 SECRET_KEY=static-checks-only-0123456789abcdefghijkl
 
-.PHONY: demo demo-reset test lint check browser-deps lock clean
+.PHONY: demo demo-reset test check browser-deps bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -44,6 +44,11 @@ check: $(STAMP)
 	$(BIN)/lint-imports
 	$(CHECK_ENV) $(BIN)/python manage.py check --fail-level WARNING
 	$(CHECK_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Benchmarks at the sizes the issues name (minutes; not part of `make test`).
+bench: $(STAMP)
+	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/case_list.py
+	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/fanout.py
 
 lock: $(STAMP)
 	$(BIN)/pip-compile -q --extra dev --strip-extras --no-header -o requirements.lock pyproject.toml

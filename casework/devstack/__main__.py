@@ -2,11 +2,12 @@
 
     python -m casework.devstack demo [--port 8000] [--data .demo]
     python -m casework.devstack test [-- pytest arguments]
+    python -m casework.devstack run -- COMMAND [ARGS…]
 
 demo: embedded PostgreSQL and Redis+FalkorDB as child processes, migrations, the demo
 scenario, then the ASGI server, a Celery worker and beat; one Ctrl-C stops them all.
-test: the servers DATABASE_URL / REDIS_URL / GRAPH_URL name, or embedded ones for those
-unset (in a temporary folder), then pytest.
+test / run: the servers DATABASE_URL / REDIS_URL / GRAPH_URL name, or embedded ones for
+those unset (in a temporary folder), then pytest or the command.
 """
 
 from __future__ import annotations
@@ -169,8 +170,23 @@ def demo(argv: list[str]) -> int:
 
 
 def test(argv: list[str]) -> int:
+    """pytest with the given arguments, on the configured or embedded servers."""
     if argv and argv[0] == "--":
         argv = argv[1:]
+    return run([PY, "-m", "pytest", *argv])
+
+
+def run_command(argv: list[str]) -> int:
+    """Any command (benchmarks, manage.py) on the configured or embedded servers."""
+    if argv and argv[0] == "--":
+        argv = argv[1:]
+    if not argv:
+        print("usage: python -m casework.devstack run -- COMMAND [ARGS…]")
+        return 2
+    return run(argv)
+
+
+def run(command: list[str]) -> int:
     sup = Supervisor()
     tmp = Path(tempfile.mkdtemp(prefix="casework-test-"))
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
@@ -187,7 +203,7 @@ def test(argv: list[str]) -> int:
         for name in ("DATABASE_URL", "REDIS_URL", "GRAPH_URL"):
             say(f"{name}={env[name]}")
         env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-        return subprocess.call([PY, "-m", "pytest", *argv], env=env, cwd=ROOT)
+        return subprocess.call(command, env=env, cwd=ROOT)
     except KeyboardInterrupt:
         return 130
     finally:
@@ -196,10 +212,11 @@ def test(argv: list[str]) -> int:
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test"}:
+    commands = {"demo": demo, "test": test, "run": run_command}
+    if len(sys.argv) < 2 or sys.argv[1] not in commands:
         print(__doc__)
         return 2
-    return {"demo": demo, "test": test}[sys.argv[1]](sys.argv[2:])
+    return commands[sys.argv[1]](sys.argv[2:])
 
 
 if __name__ == "__main__":

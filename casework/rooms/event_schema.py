@@ -1,0 +1,48 @@
+"""JSON Schemas of the room's WebSocket events: what clients may rely on.
+
+Every event is one flat object: `type`, `event_id` (increasing per room), `case_id`,
+`id` (the object's id), `actor` (who caused it, or null), then the object's fields.
+"""
+
+from __future__ import annotations
+
+USER = {
+    "type": ["object", "null"],
+    "required": ["id", "username", "display_name"],
+    "properties": {"id": {"type": "integer"}, "username": {"type": "string"},
+                   "display_name": {"type": "string"}},
+}
+
+
+def _event(type_: str, fields: dict, required: list[str]) -> dict:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": type_,
+        "type": "object",
+        "required": ["type", "event_id", "case_id", "id", "actor", *required],
+        "properties": {
+            "type": {"const": type_},
+            "event_id": {"type": "integer", "minimum": 1},
+            "case_id": {"type": "integer"},
+            "id": {"type": "integer"},
+            "actor": USER,
+            **fields,
+        },
+        "additionalProperties": False,
+    }
+
+
+_CASE = {"number": {"type": "string"}, "title": {"type": "string"},
+         "status": {"enum": ["open", "closed"]}}
+_MEMBER = {"user": USER, "role": {"enum": ["lead", "member", "observer"]},
+           "can_dispatch": {"type": "boolean"}}
+_MESSAGE = {"text": {"type": "string", "minLength": 1}, "author": USER,
+            "created_at": {"type": "string", "format": "date-time"}}
+
+EVENT_SCHEMAS: dict[str, dict] = {
+    **{t: _event(t, _CASE, list(_CASE)) for t in
+       ("case.opened", "case.updated", "case.closed", "case.reopened")},
+    **{t: _event(t, _MEMBER, list(_MEMBER)) for t in
+       ("member.added", "member.changed", "member.removed")},
+    "message.posted": _event("message.posted", _MESSAGE, list(_MESSAGE)),
+}
