@@ -87,7 +87,7 @@ def measure(server, case, lead, members, messages: int) -> list[float]:
         committed = {}
         with transaction.atomic():
             # registered before the service's own after-commit send: marks the commit
-            transaction.on_commit(lambda: committed.setdefault("t", time.perf_counter()))
+            transaction.on_commit(lambda c=committed: c.setdefault("t", time.perf_counter()))
             message = services.post_message(actor=lead, case_id=case.pk, text=f"扇出 {n}")
         deadline = time.monotonic() + 10
         while len(received.get(message.pk, [])) < len(members) and time.monotonic() < deadline:
