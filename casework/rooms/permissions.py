@@ -34,13 +34,13 @@ def perms_for_membership(membership: Membership | None) -> frozenset[str]:
     return frozenset(str(p) for p in perms)
 
 
-def case_permission_ids() -> dict[str, int]:
+def case_permission_ids(codenames: list[str] | None = None) -> dict[str, int]:
     """codename → auth_permission id for case permissions. Not cached: ids change when a
-    test flush re-creates the permission table."""
+    test flush re-creates the permission table, and server processes would not know."""
     rows = Permission.objects.filter(
         content_type__app_label=Case._meta.app_label,
         content_type__model=Case._meta.model_name,
-        codename__in=[p.value for p in CasePerm],
+        codename__in=codenames or [p.value for p in CasePerm],
     ).values_list("codename", "id")
     return dict(rows)
 
