@@ -88,12 +88,15 @@ def test_last_lead_cannot_leave(people, room):
                                role=RoomRole.MEMBER)
 
 
-def test_visible_case_list_is_one_query(people, org, django_assert_num_queries):
+def test_visible_case_list_is_two_queries_whatever_the_size(people, org,
+                                                            django_assert_num_queries):
+    """One for the permission's id, one for the cases."""
     from tests.factories import make_room
 
-    for _ in range(5):
-        make_room(people, org)
-    with django_assert_num_queries(1):
-        list(visible_cases(people.member))
-    with django_assert_num_queries(1):
-        list(visible_cases(people.leader))
+    for n in (1, 5):
+        for _ in range(n):
+            make_room(people, org)
+        with django_assert_num_queries(2):
+            list(visible_cases(people.member))
+        with django_assert_num_queries(2):
+            list(visible_cases(people.leader))
