@@ -11,7 +11,7 @@ from websockets.sync.client import connect
 
 from casework.accounts.services import issue_ws_ticket
 from casework.rooms import services
-from casework.rooms.models import Membership
+from casework.rooms.models import Membership, Message, RoomEvent
 
 pytestmark = pytest.mark.stack
 
@@ -74,9 +74,11 @@ def test_leadership_and_observers_may_listen_but_observers_may_not_post(asgi_ser
     org, people, room = live_people
     with open_ws(asgi_server, room.pk, people.leader) as leader, \
             open_ws(asgi_server, room.pk, people.observer) as observer:
+        before = (Message.objects.count(), RoomEvent.objects.count())
         observer.send(json.dumps({"type": "message", "text": "我能发吗", "client_id": "x"}))
         error = receive_until(observer, lambda e: e["type"] == "error")
         assert error["code"] == "refused" and error["client_id"] == "x"
+        assert (Message.objects.count(), RoomEvent.objects.count()) == before
         services.post_message(actor=people.lead, case_id=room.pk, text="领导请看")
         receive_until(leader, lambda e: e.get("text") == "领导请看")
 

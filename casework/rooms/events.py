@@ -25,6 +25,14 @@ EVENT_LABELS = {
     "member.changed": _("Member's role changed"),
 }
 
+def subject(payload: dict) -> str:
+    """Who or what an event is about, for the timeline ("member.added" → the new member)."""
+    user = payload.get("user")
+    if user:
+        return user.get("display_name") or user.get("username", "")
+    return ""
+
+
 # Event types that make up the room's timeline (messages have their own stream).
 TIMELINE_TYPES = frozenset({
     "case.opened", "case.updated", "case.closed", "case.reopened",

@@ -11,7 +11,7 @@ from casework.core.errors import NotFound
 from casework.rooms import selectors
 from casework.rooms.access import case_perms, get_case_for_user
 from casework.rooms.choices import CasePerm, CaseStatus, Category, RoomRole
-from casework.rooms.events import EVENT_LABELS
+from casework.rooms.events import EVENT_LABELS, subject
 
 
 @login_required
@@ -44,7 +44,7 @@ def case_room(request, case_id: int):
         "may_close": CasePerm.CLOSE.value in perms,
         "members": selectors.room_members(request.user, case_id),
         "messages": selectors.latest_messages(request.user, case_id, 100),
-        "timeline": [(e, EVENT_LABELS.get(e.type, e.type))
+        "timeline": [(e, EVENT_LABELS.get(e.type, e.type), subject(e.payload))
                      for e in selectors.room_timeline(request.user, case_id)
                      .select_related("actor")],
         "last_event_id": case.event_seq,

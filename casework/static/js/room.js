@@ -36,7 +36,8 @@
   }
   function addTimeline(e) {
     if (!labels[e.type] || timeline.querySelector('li[data-event="' + e.event_id + '"]')) return;
-    timeline.append(el("li", { "data-event": e.event_id }, el("time", {}, hhmm()), " ", el("span", { class: "ev", "data-type": e.type }, labels[e.type]), " " + name(e.actor)));
+    const about = e.user ? [" ", el("b", {}, name(e.user))] : [];
+    timeline.append(el("li", { "data-event": e.event_id }, el("time", {}, hhmm()), " ", el("span", { class: "ev", "data-type": e.type }, labels[e.type]), ...about, " ", el("small", { class: "muted" }, name(e.actor))));
   }
   function upsertMember(e) {
     const old = members.querySelector('li[data-id="' + e.id + '"]');
