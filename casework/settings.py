@@ -6,6 +6,7 @@ ImproperlyConfigured naming the variable (casework.config).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "casework.core",
     "casework.accounts",
     "casework.rooms",
+    "casework.evidence",
+    "casework.entities",
     "casework.demo",
     "linkanalysis",
 ]
@@ -194,6 +197,26 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "TOKEN_LIMIT_PER_USER": None,
     "AUTO_REFRESH": False,
+}
+# Evidence files: limits, accepted types (detected from content), the custody HMAC key.
+EVIDENCE_MAX_UPLOAD_BYTES = env_int("EVIDENCE_MAX_UPLOAD_MB", 200, minimum=1) * 2**20
+EVIDENCE_ALLOWED_TYPES = env_list("EVIDENCE_ALLOWED_TYPES", [
+    "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "image/bmp",
+    "video/mp4", "video/quicktime", "video/x-msvideo", "video/x-matroska", "video/webm",
+    "application/pdf", "audio/mpeg", "audio/x-wav", "audio/mp4", "audio/m4a", "text/plain",
+    "application/zip",
+])
+# Kept outside the database on purpose: whoever can rewrite custody rows must not also be
+# able to recompute their MACs. Derived from SECRET_KEY unless set.
+CUSTODY_HMAC_KEY = env_str("CUSTODY_HMAC_KEY", "") or hashlib.sha256(
+    ("custody-chain:" + SECRET_KEY).encode()).hexdigest()
+IMPORT_SYNC_MAX_BYTES = env_int("IMPORT_SYNC_MAX_KB", 1024, minimum=1) * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 2**20  # larger uploads stream to a temporary file
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+STORAGES = {
+    "default": {"BACKEND": env_str("FILE_STORAGE_BACKEND",
+                                   "django.core.files.storage.FileSystemStorage")},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WS_TICKET_TTL_SECONDS = env_int("WS_TICKET_TTL_SECONDS", 60, minimum=5, maximum=600)
 

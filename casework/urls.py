@@ -12,6 +12,8 @@ from casework.rooms import views as room_views
 api = [
     path("", include("casework.accounts.api.urls")),
     path("", include("casework.rooms.api.urls")),
+    path("", include("casework.evidence.api.urls")),
+    path("", include("casework.entities.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -15,6 +15,18 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from tests.factories import make_org, make_people, make_room  # noqa: E402
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _media_root(tmp_path_factory):
+    """Evidence files of this run go to a temporary folder, in this process and in the
+    server processes the tests start."""
+    from django.conf import settings
+
+    media = str(tmp_path_factory.mktemp("media"))
+    settings.MEDIA_ROOT = media
+    os.environ["MEDIA_ROOT"] = media
+    return media
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Isolate Redis-held state (log-in failure counts) between tests, by key prefix."""
@@ -54,6 +66,16 @@ def asgi_server(django_db_setup, django_db_blocker):
     server = start_asgi()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the test database and the run's own queue."""
+    from tests.live import start_worker
+
+    worker = start_worker()
+    yield worker
+    worker.stop()
 
 
 @pytest.fixture

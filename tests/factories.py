@@ -98,3 +98,28 @@ def make_room(people: People, org: Org, *, number: str | None = None) -> Case:
     services.add_member(actor=people.lead, case_id=case.pk, user_id=people.observer.pk,
                         role=RoomRole.OBSERVER)
     return case
+
+
+# a real 1×1 PNG (67 bytes)
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+def png_upload(name: str = "scene.png"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, PNG, content_type="image/png")
+
+
+def csv_upload(text: str, name: str = "calls.csv"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+
+CALLS_CSV = """caller,callee,start_time,duration_s,cell
+13812345678,13987654321,2021-12-04T02:10:00+08:00,65,PH-001
+138 1234 5678,+86 139 8765 4321,2021-12-04T02:40:00+08:00,30,PH-001
+13987654321,13600001111,2021-12-04 03:05:00,12,PH-002
+"""

@@ -18,7 +18,9 @@ from django.urls import URLResolver, get_resolver
 from casework.accounts.models import User
 from casework.core.models import AuditEntry
 from casework.rooms.models import Case, CaseUserObjectPermission, Membership, Message, RoomEvent
-from tests.factories import make_people, make_room
+from casework.entities import imports, services as entity_services
+from casework.evidence import services as evidence_services
+from tests.factories import CALLS_CSV, csv_upload, make_people, make_room, png_upload
 
 ACTORS = ["anonymous", "outsider", "patrol", "observer", "member", "lead", "leader",
           "other_leader"]
@@ -86,6 +88,39 @@ def calls() -> list[Call]:
         Call("case-messages", "post", "/api/cases/{case}/messages/",
              room_write(201, {"lead", "member"}), body={"text": "收到"}),
         Call("case-timeline", "get", "/api/cases/{case}/timeline/", room_read()),
+        Call("evidence-list", "get", "/api/cases/{case}/evidence/", room_read()),
+        Call("evidence-list", "post", "/api/cases/{case}/evidence/",
+             room_write(201, {"lead", "member"}),
+             body={"kind": "photo", "description": "现场照片", "file": png_upload},
+             fmt="multipart"),
+        Call("evidence-detail", "get", "/api/cases/{case}/evidence/{evidence}/", room_read()),
+        Call("evidence-download", "get", "/api/cases/{case}/evidence/{evidence}/download/",
+             room_read()),
+        Call("evidence-withdraw", "post", "/api/cases/{case}/evidence/{evidence}/withdraw/",
+             room_write(200, {"lead", "member"}), body={"reason": "重复录入"}),
+        Call("evidence-correct", "post", "/api/cases/{case}/evidence/{evidence}/correct/",
+             room_write(201, {"lead", "member"}), body={"description": "更正说明"},
+             fmt="multipart"),
+        Call("evidence-custody", "get", "/api/cases/{case}/evidence/{evidence}/custody/",
+             room_read()),
+        Call("evidence-custody", "post", "/api/cases/{case}/evidence/{evidence}/custody/",
+             room_write(201, {"lead", "member"}),
+             body={"to_holder": "物证室", "reason": "入库保管"}),
+        Call("custody-verify", "get", "/api/cases/{case}/custody/verify/", room_read()),
+        Call("entity-list", "get", "/api/cases/{case}/entities/", room_read()),
+        Call("entity-list", "post", "/api/cases/{case}/entities/",
+             room_write(201, {"lead", "member"}),
+             body={"kind": "vehicle", "value": "闽E·12345", "label": "面包车"}),
+        Call("link-list", "get", "/api/cases/{case}/links/", room_read()),
+        Call("link-list", "post", "/api/cases/{case}/links/",
+             room_write(201, {"lead", "member"}),
+             body={"kind": "CALLED", "source": "{phone_a}", "target": "{phone_b}",
+                   "evidence": "{evidence}"}),
+        Call("import-create", "post", "/api/cases/{case}/imports/",
+             room_write(201, {"lead", "member"}),
+             body={"kind": "calls", "file": lambda: csv_upload(CALLS_CSV)}, fmt="multipart"),
+        Call("import-status", "get", "/api/imports/{import_job}/", room_read()),
+        Call("search", "get", "/api/search/?q=13812345678", _all(200)),
         Call("schema", "get", "/api/schema/", _all(200)),
         Call("api-docs", "get", "/api/docs/", _all(200)),
         Call("login", "get", "/login/", _all(302, anonymous=200)),
@@ -137,8 +172,13 @@ def test_every_route_is_in_the_matrix(db):
 
 
 def _snapshot():
+    from casework.core.models import GraphOutbox
+    from casework.entities.models import CaseEntity, Entity, ImportJob, Link
+    from casework.evidence.models import CustodyEntry, EvidenceItem
+
     return tuple(m.objects.count() for m in (
-        Case, Membership, Message, RoomEvent, AuditEntry, CaseUserObjectPermission, User))
+        Case, Membership, Message, RoomEvent, AuditEntry, CaseUserObjectPermission, User,
+        EvidenceItem, CustodyEntry, Entity, CaseEntity, Link, ImportJob, GraphOutbox))
 
 
 def _drain(layer, channel, timeout=0.15):
@@ -159,13 +199,30 @@ def test_matrix(call: Call, actor: str, org, api, django_capture_on_commit_callb
     people = make_people(org)
     case = make_room(people, org)
     membership = Membership.objects.get(case=case, user=people.member)
+    evidence = evidence_services.add_evidence(actor=people.lead, case_id=case.pk,
+                                              kind="photo", description="监控截图",
+                                              upload=png_upload())
+    phone_a = entity_services.add_entity(actor=people.lead, case_id=case.pk, kind="phone",
+                                         value="13812345678")
+    phone_b = entity_services.add_entity(actor=people.lead, case_id=case.pk, kind="phone",
+                                         value="13987654321")
+    job = imports.start_import(actor=people.lead, case_id=case.pk, kind="calls",
+                               upload=csv_upload(CALLS_CSV))
     values = {"case": case.pk, "membership": membership.pk, "unit": org.county.pk,
-              "foreign_unit": org.foreign_city.pk, "spare": people.spare.pk, "actor": actor}
+              "foreign_unit": org.foreign_city.pk, "spare": people.spare.pk, "actor": actor,
+              "evidence": evidence.pk, "phone_a": phone_a.entity_id,
+              "phone_b": phone_b.entity_id, "import_job": job.pk}
     path = call.path.format(**values)
-    body = {k: (v.format(**values) if isinstance(v, str) else v)
-            for k, v in (call.body or {}).items()}
-    if "user" in body:
-        body["user"] = int(body["user"])
+    body = {}
+    for key, value in (call.body or {}).items():
+        if callable(value):
+            value = value()
+        elif isinstance(value, str):
+            value = value.format(**values)
+        body[key] = value
+    for key in ("user", "source", "target", "evidence"):
+        if key in body:
+            body[key] = int(body[key])
     if actor != "anonymous":
         api.force_login(getattr(people, actor))
 
@@ -175,7 +232,7 @@ def test_matrix(call: Call, actor: str, org, api, django_capture_on_commit_callb
     before = _snapshot()
     try:
         with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            kwargs = {"format": call.fmt} if call.fmt == "json" else {}
+            kwargs = {"format": call.fmt} if call.fmt in ("json", "multipart") else {}
             response = getattr(api, call.method)(path, body or None, **kwargs)
         sent = _drain(layer, channel) if call.expect[actor] >= 400 else None
     finally:

@@ -19,3 +19,14 @@ def lag() -> tuple[int, float]:
     oldest = agg["oldest"]
     age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
     return rows, round(age, 3)
+
+
+def enqueue(*, kind: str, key: str, state: dict) -> GraphOutbox:
+    """Record the full current state of one graph object, in the caller's transaction.
+    The linkanalysis sync drains these rows in id order per key."""
+    return GraphOutbox.objects.create(kind=kind, key=key, state=state)
+
+
+def enqueue_many(rows: list[tuple[str, str, dict]]) -> None:
+    GraphOutbox.objects.bulk_create(
+        [GraphOutbox(kind=k, key=key, state=state) for k, key, state in rows], batch_size=2000)

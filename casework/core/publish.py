@@ -45,6 +45,9 @@ def _outside_event_loop(fn) -> None:
     worker.join()
 
 
-def enqueue_on_commit(task, *args: Any, **kwargs: Any) -> None:
-    """Queue a Celery task once the current transaction commits."""
-    transaction.on_commit(lambda: task.delay(*args, **kwargs))
+def enqueue_on_commit(task_name: str, *args: Any, **kwargs: Any) -> None:
+    """Queue a Celery task, by name, once the current transaction commits. By name, so a
+    service needs no import of the edge module that defines the task."""
+    from celery import current_app
+
+    transaction.on_commit(lambda: current_app.send_task(task_name, args=args, kwargs=kwargs))

@@ -203,6 +203,11 @@ def run(command: list[str]) -> int:
         for name in ("DATABASE_URL", "REDIS_URL", "GRAPH_URL"):
             say(f"{name}={env[name]}")
         env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+        # this run's own names on a shared Redis: queue, channel-layer and cache prefixes
+        run_id = secrets.token_hex(4)
+        env.setdefault("CELERY_QUEUE", f"casework-test-{run_id}")
+        env.setdefault("CHANNELS_PREFIX", f"casework-test-{run_id}")
+        env.setdefault("CACHE_PREFIX", f"casework-test-{run_id}")
         return subprocess.call(command, env=env, cwd=ROOT)
     except KeyboardInterrupt:
         return 130

@@ -39,7 +39,32 @@ _MEMBER = {"user": USER, "role": {"enum": ["lead", "member", "observer"]},
 _MESSAGE = {"text": {"type": "string", "minLength": 1}, "author": USER,
             "created_at": {"type": "string", "format": "date-time"}}
 
+_EVIDENCE = {"kind": {"type": "string"}, "description": {"type": "string"},
+             "sha256": {"type": "string"}, "size": {"type": ["integer", "null"]},
+             "content_type": {"type": "string"}, "version": {"type": "integer"},
+             "supersedes": {"type": ["integer", "null"]},
+             "status": {"enum": ["active", "superseded", "withdrawn"]},
+             "collected_by": USER, "collected_at": {"type": "string", "format": "date-time"},
+             "place": {"type": "string"}}
+_CUSTODY = {"evidence_id": {"type": "integer"}, "seq": {"type": "integer"},
+            "from_holder": {"type": "string"}, "to_holder": {"type": "string"},
+            "reason": {"type": "string"}, "at": {"type": "string", "format": "date-time"}}
+_ENTITY = {"kind": {"enum": ["person", "phone", "vehicle", "bank_account", "location"]},
+           "key": {"type": "string"}, "label": {"type": "string"}, "role": {"type": "string"}}
+_TIME = {"type": ["string", "null"], "format": "date-time"}
+_LINK = {"kind": {"type": "string"}, "source": {"type": "integer"},
+         "target": {"type": "integer"}, "count": {"type": "integer"}, "first_seen": _TIME,
+         "last_seen": _TIME, "evidence_id": {"type": "integer"}}
+_IMPORT = {"kind": {"enum": ["calls", "sightings"]}, "counts": {"type": "object"},
+           "evidence_id": {"type": "integer"}}
+
 EVENT_SCHEMAS: dict[str, dict] = {
+    **{t: _event(t, _EVIDENCE, list(_EVIDENCE)) for t in
+       ("evidence.added", "evidence.corrected", "evidence.withdrawn")},
+    "custody.transferred": _event("custody.transferred", _CUSTODY, list(_CUSTODY)),
+    "entity.added": _event("entity.added", _ENTITY, list(_ENTITY)),
+    "link.added": _event("link.added", _LINK, list(_LINK)),
+    "import.succeeded": _event("import.succeeded", _IMPORT, list(_IMPORT)),
     **{t: _event(t, _CASE, list(_CASE)) for t in
        ("case.opened", "case.updated", "case.closed", "case.reopened")},
     **{t: _event(t, _MEMBER, list(_MEMBER)) for t in

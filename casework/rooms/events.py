@@ -23,6 +23,13 @@ EVENT_LABELS = {
     "member.added": _("Member added"),
     "member.removed": _("Member removed"),
     "member.changed": _("Member's role changed"),
+    "evidence.added": _("Evidence added"),
+    "evidence.corrected": _("Evidence corrected"),
+    "evidence.withdrawn": _("Evidence withdrawn"),
+    "custody.transferred": _("Custody transferred"),
+    "entity.added": _("Entity added"),
+    "link.added": _("Link added"),
+    "import.succeeded": _("Import finished"),
 }
 
 def subject(payload: dict) -> str:
@@ -34,10 +41,7 @@ def subject(payload: dict) -> str:
 
 
 # Event types that make up the room's timeline (messages have their own stream).
-TIMELINE_TYPES = frozenset({
-    "case.opened", "case.updated", "case.closed", "case.reopened",
-    "member.added", "member.removed", "member.changed",
-})
+TIMELINE_TYPES = frozenset(EVENT_LABELS)
 
 
 def room_group(case_id: int) -> str:
