@@ -17,9 +17,10 @@ from django.urls import URLResolver, get_resolver
 
 from casework.accounts.models import User
 from casework.core.models import AuditEntry
-from casework.rooms.models import Case, CaseUserObjectPermission, Membership, Message, RoomEvent
-from casework.entities import imports, services as entity_services
+from casework.entities import imports
+from casework.entities import services as entity_services
 from casework.evidence import services as evidence_services
+from casework.rooms.models import Case, CaseUserObjectPermission, Membership, Message, RoomEvent
 from tests.factories import CALLS_CSV, csv_upload, make_people, make_room, png_upload
 
 ACTORS = ["anonymous", "outsider", "patrol", "observer", "member", "lead", "leader",

@@ -48,15 +48,17 @@ def detect_type(upload) -> str:
     kind = filetype.guess(head)
     if kind is not None:
         return kind.mime
-    try:
-        head.decode("utf-8")
-    except UnicodeDecodeError:
-        # a multi-byte character cut at the end of the sample is still text
-        try:
-            head[:-3].decode("utf-8")
-        except UnicodeDecodeError:
-            return "application/octet-stream"
-    return "text/plain"
+    # UTF-8, or GB18030 (what Chinese spreadsheet software exports); a multi-byte
+    # character cut at the end of the sample is still text
+    for encoding in ("utf-8", "gb18030"):
+        for sample in (head, head[:-3]):
+            try:
+                sample.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            if b"\x00" not in sample:
+                return "text/plain"
+    return "application/octet-stream"
 
 
 def check_upload(upload) -> str:
