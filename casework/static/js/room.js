@@ -46,6 +46,8 @@
   }
   function handle(e) {
     if (e.event_id) lastEvent = Math.max(lastEvent, e.event_id);
+    // the evidence and entity panels (room_evidence.js) listen for these too
+    document.dispatchEvent(new CustomEvent("casework:event", { detail: e }));
     switch (e.type) {
       case "message.posted": addMessage(e); break;
       case "member.added": case "member.changed": upsertMember(e); break;
