@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from casework.bundles.views import BundleView
 from casework.core.views import healthz, not_found
 from casework.rooms import views as room_views
 
@@ -14,6 +15,7 @@ api = [
     path("", include("casework.rooms.api.urls")),
     path("", include("casework.evidence.api.urls")),
     path("", include("casework.entities.api.urls")),
+    path("cases/<int:case_pk>/bundle/", BundleView.as_view(), name="case-bundle"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
