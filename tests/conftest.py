@@ -55,7 +55,8 @@ def room(people, org):
 def api():
     from rest_framework.test import APIClient
 
-    return APIClient()
+    # English messages in API tests (the API follows Accept-Language; Chinese otherwise)
+    return APIClient(HTTP_ACCEPT_LANGUAGE="en")
 
 
 @pytest.fixture(scope="session")

@@ -81,7 +81,7 @@ def test_duplicate_number_is_a_clear_400(api, people, org):
     api.force_login(people.outsider)
     response = api.post("/api/cases/", {**GOOD, "title": "另一个"}, format="json")
     assert response.status_code == 400
-    assert response.json()["number"] == ["该案件编号已存在。"]
+    assert response.json()["number"] == ["A case with this number already exists."]
     assert counts() == before
 
 

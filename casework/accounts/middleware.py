@@ -1,5 +1,6 @@
-"""A logged-in user's language preference (User.language) wins over the browser's
-Accept-Language until they pick another one (which sets Django's language cookie)."""
+"""On pages, a logged-in user's language preference (User.language) wins over the
+browser's Accept-Language until they pick another one (which sets Django's language
+cookie). The API follows Accept-Language (default: LANGUAGE_CODE)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if (user is not None and user.is_authenticated
+        # pages only: API clients say what they want in Accept-Language
+        if (not request.path.startswith("/api/")
+                and user is not None and user.is_authenticated
                 and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
                 and user.language):
             translation.activate(user.language)

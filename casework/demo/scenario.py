@@ -210,5 +210,118 @@ def load() -> dict[str, int]:
         _pinghe_room(units, users)
     with transaction.atomic():
         _nanjing_rooms(units, users)
+    with transaction.atomic():
+        _pinghe_evidence(Case.objects.get(number=PINGHE_NUMBER), users)
+    with transaction.atomic():
+        _nanjing_evidence(users)
     return {"units": Unit.objects.count(), "users": User.objects.count(),
             "cases": Case.objects.count()}
+
+
+# --- evidence, entities and links (the field work of 4 December) --------------------------
+
+SUSPECTS = [  # name, 17 digits of a resident ID (the check digit is computed), phone
+    ("赖某某", "35062819920314003", "13859601234"),
+    ("曾某某", "35062819950722001", "13959605678"),
+    ("朱某", "35062719980105002", "15880601111"),
+    ("林某某", "35062719910930004", "18759602222"),
+    ("黄某", "35062819970611005", "13655963333"),
+]
+VAN_PLATE = "闽E·3J721"   # the van stolen in Nanjing County on 3 December
+SIGHTINGS_CSV = """车牌,卡口,时间,纬度,经度,地点
+闽E·3J721,NJ-K-07,2021-12-03T23:58:00+08:00,24.5102,117.3581,南靖县山城镇出口卡口
+闽E·3J721,PH-K-01,2021-12-04T03:20:00+08:00,24.3702,117.3121,平和县城入口卡口
+闽E·3J721,PH-K-03,2021-12-04T03:52:00+08:00,24.3641,117.3135,小溪镇中山街卡口
+闽E·3J721,PH-K-03,2021-12-04T04:16:00+08:00,24.3641,117.3135,小溪镇中山街卡口
+闽E·3J721,PH-K-05,2021-12-04T04:40:00+08:00,24.3805,117.2950,平和县城西郊路口
+"""
+
+
+def _calls_csv() -> str:
+    phones = [s[2] for s in SUSPECTS]
+    rows = ["主叫,被叫,开始时间,通话时长,基站"]
+    times = ["2021-12-03T21:05:00", "2021-12-03T22:40:00", "2021-12-04T03:12:00",
+             "2021-12-04T03:30:00", "2021-12-04T04:18:00", "2021-12-04T04:25:00",
+             "2021-12-04T06:02:00"]
+    pairs = [(0, 1), (0, 2), (0, 1), (1, 3), (0, 4), (2, 4), (3, 0)]
+    for (a, b), at in zip(pairs, times, strict=True):
+        rows.append(f"{phones[a]},{phones[b]},{at}+08:00,{45 + 7 * a},PH-XX-{a + 1:02d}")
+    return "\n".join(rows) + "\n"
+
+
+def _id_number(first17: str) -> str:
+    from stdnum.cn import ric
+
+    # stdnum wants the number with a (placeholder) check digit in place
+    return first17 + ric.calc_check_digit(first17 + "0")
+
+
+def _pinghe_evidence(case: Case, users) -> None:
+    from casework.entities import imports as entity_imports
+    from casework.entities import services as entity_services
+    from casework.evidence import services as evidence_services
+    from casework.evidence.models import EvidenceItem
+
+    if EvidenceItem.objects.filter(case=case).exists():
+        return
+    lead, investigator = users["lead"], users["investigator"]
+    cctv = evidence_services.add_evidence(
+        actor=investigator, case_id=case.pk, kind="cctv_sighting",
+        description="店内监控：04:00五名男子撬开卷帘门进入，04:12携手机离开，上一辆无牌面包车",
+        place="平和县小溪镇某手机店", lat=24.3637, lon=117.3139,
+        collected_at=sh(2021, 12, 4, 6, 40))
+    entity_imports.import_now(actor=investigator, case_id=case.pk, kind="sightings",
+                              data=SIGHTINGS_CSV.encode(), name="卡口过车记录-1204.csv")
+    entity_imports.import_now(actor=investigator, case_id=case.pk, kind="calls",
+                              data=_calls_csv().encode(), name="嫌疑人话单-1204.csv")
+    van = entity_services.add_entity(actor=investigator, case_id=case.pk, kind="vehicle",
+                                     value=VAN_PLATE, label="作案面包车（南靖被盗）")
+    for name, first17, phone in SUSPECTS:
+        person = entity_services.add_entity(
+            actor=lead, case_id=case.pk, kind="person", value=name, label=name,
+            role="suspect", details={"id_number": _id_number(first17)}, evidence_id=cctv.pk)
+        handset = entity_services.add_entity(actor=lead, case_id=case.pk, kind="phone",
+                                             value=phone, label=f"{name}手机")
+        entity_services.add_link(actor=lead, case_id=case.pk, kind="USES",
+                                 source=person.entity_id, target=handset.entity_id,
+                                 evidence_id=cctv.pk)
+        if name == SUSPECTS[0][0]:
+            entity_services.add_link(actor=lead, case_id=case.pk, kind="DRIVES",
+                                     source=person.entity_id, target=van.entity_id,
+                                     evidence_id=cctv.pk)
+    EvidenceItem.objects.filter(case=case).update(collected_at=sh(2021, 12, 4, 9, 30))
+
+
+def _nanjing_evidence(users) -> None:
+    from casework.entities import services as entity_services
+    from casework.evidence import services as evidence_services
+    from casework.evidence.models import EvidenceItem
+
+    case = Case.objects.get(number=NANJING_CASES[0][0])
+    if EvidenceItem.objects.filter(case=case).exists():
+        return
+    outsider = users["outsider"]
+    report = evidence_services.add_evidence(
+        actor=outsider, case_id=case.pk, kind="witness_statement",
+        description="车主报案：停放在山城镇的面包车于凌晨被盗", place="南靖县山城镇",
+        collected_at=sh(2021, 12, 3, 7, 30))
+    van = entity_services.add_entity(actor=outsider, case_id=case.pk, kind="vehicle",
+                                     value="闽E 3J721", label="被盗面包车")
+    owner = entity_services.add_entity(actor=outsider, case_id=case.pk, kind="person",
+                                       value="车主郑某", label="车主郑某", role="victim")
+    entity_services.add_link(actor=outsider, case_id=case.pk, kind="DRIVES",
+                             source=owner.entity_id, target=van.entity_id,
+                             evidence_id=report.pk)
+    # the second Nanjing theft: a suspect's phone called the victim's shop line
+    second = Case.objects.get(number=NANJING_CASES[1][0])
+    if not EvidenceItem.objects.filter(case=second).exists():
+        calls = evidence_services.add_evidence(
+            actor=outsider, case_id=second.pk, kind="call_records",
+            description="案发前后现场周边可疑号码", collected_at=sh(2021, 12, 3, 9, 0))
+        phone = entity_services.add_entity(actor=outsider, case_id=second.pk, kind="phone",
+                                           value=SUSPECTS[2][2], label="可疑号码")
+        shop = entity_services.add_entity(actor=outsider, case_id=second.pk, kind="phone",
+                                          value="0596-7123456", label="摩托车行座机")
+        entity_services.add_link(actor=outsider, case_id=second.pk, kind="CALLED",
+                                 source=phone.entity_id, target=shop.entity_id,
+                                 evidence_id=calls.pk, count=2)

@@ -16,6 +16,7 @@ import filetype
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 CHUNK = 1024 * 1024
@@ -67,7 +68,8 @@ def check_upload(upload) -> str:
     limit = settings.EVIDENCE_MAX_UPLOAD_BYTES
     if upload.size > limit:
         raise ValidationError({"file": [
-            _("The file is larger than the limit of %(mb)d MB.") % {"mb": limit // 2**20}]})
+            _("The file is larger than the limit of %(limit)s.")
+            % {"limit": filesizeformat(limit)}]})
     detected = detect_type(upload)
     extension = os.path.splitext(upload.name or "")[1].lower()
     promised = EXTENSION_FAMILIES.get(extension)

@@ -19,6 +19,8 @@ class CaseEntitySerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="entity_id", read_only=True)
     kind = serializers.CharField(source="entity.kind", read_only=True)
     key = serializers.CharField(source="entity.key", read_only=True)
+    role = serializers.CharField(read_only=True, help_text="suspect, victim, witness, other "
+                                                           "or empty")
 
     class Meta:
         model = CaseEntity
@@ -69,7 +71,10 @@ class RowErrorSerializer(serializers.Serializer):
 
 
 class ImportErrorsSerializer(serializers.Serializer):
-    errors = RowErrorSerializer(many=True)
+    """400: per-row `errors` for a refused file, or field messages (`kind`, `file`) for a
+    malformed request."""
+
+    errors = RowErrorSerializer(many=True, required=False)
 
 
 class ImportJobSerializer(serializers.ModelSerializer):
