@@ -46,6 +46,14 @@ def test_good_file(api, people, room):
     assert EvidenceItem.objects.get(pk=body["evidence"]).kind == "call_records"
     assert GraphOutbox.objects.filter(kind="link").count() == 2
     assert GraphOutbox.objects.filter(kind="involvement").count() == 3
+    state = GraphOutbox.objects.get(kind="link", key=f"link:{link.pk}").state
+    assert state == {
+        "id": link.pk, "case_id": room.pk, "kind": "CALLED",
+        "source": {"kind": "phone", "key": "+8613812345678"},
+        "target": {"kind": "phone", "key": "+8613987654321"},
+        "count": 2, "first_seen_ms": int(link.first_seen.timestamp() * 1000),
+        "last_seen_ms": int(link.last_seen.timestamp() * 1000),
+        "evidence_id": body["evidence"], "version": 1}
 
 
 def test_reimport_is_idempotent(api, people, room):

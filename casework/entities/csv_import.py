@@ -109,13 +109,16 @@ def _header(fieldnames: list[str] | None, kind: str) -> dict[str, str]:
 
 def rows(data: bytes, kind: str) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, {canonical column: text}) for every data row."""
-    reader = csv.DictReader(io.StringIO(decode(data), newline=""))
-    mapping = _header(reader.fieldnames, kind)
+    reader = csv.reader(io.StringIO(decode(data), newline=""))
+    header = next(reader, None)
+    mapping = _header(header, kind)
+    positions = [(i, mapping[name]) for i, name in enumerate(header or []) if name in mapping]
     for raw in reader:
-        if not any((v or "").strip() for v in raw.values() if isinstance(v, str)):
+        if not any(cell.strip() for cell in raw):
             continue  # blank line
-        yield reader.line_num, {mapping[k]: (v or "").strip() for k, v in raw.items()
-                                if k in mapping and isinstance(v, str)}
+        width = len(raw)
+        yield reader.line_num, {column: raw[i].strip() if i < width else ""
+                                for i, column in positions}
 
 
 def _field(errors, line, column, fn, value):

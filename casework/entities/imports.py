@@ -14,7 +14,7 @@ import hashlib
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,7 @@ from casework.core import audit
 from casework.core.publish import enqueue_on_commit
 from casework.entities import csv_import, services
 from casework.entities.choices import EntityKind, ImportKind, ImportStatus, LinkKind
-from casework.entities.models import CallRecord, ImportJob, Sighting
+from casework.entities.models import ImportJob
 from casework.entities.normalise import text as text_key
 from casework.evidence import files
 from casework.evidence.choices import EvidenceKind, EvidenceStatus
@@ -115,59 +115,75 @@ def _evidence_for_file(actor, case, kind, data, name, sha256) -> EvidenceItem:
         raise
 
 
+def _staged(cursor, name: str, columns: str) -> None:
+    """A temporary staging table for this transaction (dropped at commit)."""
+    cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({columns}) ON COMMIT DROP")
+    cursor.execute(f"TRUNCATE {name}")
+
+
 def _apply_calls(*, case, rows, evidence, actor) -> dict:
-    keys = {(EntityKind.PHONE, r.caller) for r in rows} | {
-        (EntityKind.PHONE, r.callee) for r in rows}
+    phone = EntityKind.PHONE
+    keys = {(phone, r.caller) for r in rows} | {(phone, r.callee) for r in rows}
     ids = services.ensure_entities(keys)
     new_in_case = services.ensure_in_case(case=case, entity_ids=list(ids.values()),
                                           actor=actor, evidence=evidence)
-    before = CallRecord.objects.filter(case=case).count()
-    CallRecord.objects.bulk_create(
-        [CallRecord(case=case, caller_id=ids[(EntityKind.PHONE, r.caller)],
-                    callee_id=ids[(EntityKind.PHONE, r.callee)], start_time=r.start_time,
-                    duration_s=r.duration_s, cell=r.cell, evidence=evidence) for r in rows],
-        ignore_conflicts=True, batch_size=5000)
-    added = CallRecord.objects.filter(case=case).count() - before
-    pairs = sorted({(ids[(EntityKind.PHONE, r.caller)], ids[(EntityKind.PHONE, r.callee)])
-                    for r in rows})
+    with connection.cursor() as cursor:
+        _staged(cursor, "import_calls", "caller_id bigint, callee_id bigint, "
+                "start_time timestamptz, duration_s int, cell text")
+        services.copy_rows(cursor, "import_calls",
+                           ("caller_id", "callee_id", "start_time", "duration_s", "cell"),
+                           ((ids[(phone, r.caller)], ids[(phone, r.callee)], r.start_time,
+                             r.duration_s, r.cell) for r in rows))
+        # the natural key makes rows imported before (or twice in this file) a no-op
+        cursor.execute("""
+            INSERT INTO entities_callrecord (case_id, caller_id, callee_id, start_time,
+                                             duration_s, cell, evidence_id)
+            SELECT %s, caller_id, callee_id, start_time, duration_s, cell, %s
+            FROM import_calls ON CONFLICT DO NOTHING""", [case.pk, evidence.pk])
+        added = cursor.rowcount
     links = services.upsert_aggregated_links(
         case=case, kind=LinkKind.CALLED, evidence=evidence,
         sql="""SELECT c.caller_id AS source_id, c.callee_id AS target_id, count(*) AS count,
                       min(c.start_time) AS first_seen, max(c.start_time) AS last_seen
                FROM entities_callrecord c
-               JOIN unnest(%s::bigint[], %s::bigint[]) AS t(a, b)
-                 ON c.caller_id = t.a AND c.callee_id = t.b
+               JOIN (SELECT DISTINCT caller_id, callee_id FROM import_calls) t
+                 ON c.caller_id = t.caller_id AND c.callee_id = t.callee_id
                WHERE c.case_id = %s GROUP BY 1, 2""",
-        params=[[a for a, _ in pairs], [b for _, b in pairs], case.pk])
+        params=[case.pk])
     return {"rows": len(rows), "new_records": added, "duplicates": len(rows) - added,
             "phones": len(ids), "new_in_case": len(new_in_case), "links_changed": len(links)}
 
 
 def _apply_sightings(*, case, rows, evidence, actor) -> dict:
-    plates = {(EntityKind.VEHICLE, r.plate) for r in rows}
-    cameras = {(EntityKind.LOCATION, text_key(r.camera)): r for r in rows}
+    vehicle, location = EntityKind.VEHICLE, EntityKind.LOCATION
+    plates = {(vehicle, r.plate) for r in rows}
+    cameras = {(location, text_key(r.camera)): r for r in rows}
     ids = services.ensure_entities(plates | set(cameras))
     labels = {ids[k]: (r.place or r.camera) for k, r in cameras.items()}
     new_in_case = services.ensure_in_case(case=case, entity_ids=list(ids.values()),
                                           actor=actor, evidence=evidence, labels=labels)
-    before = Sighting.objects.filter(case=case).count()
-    Sighting.objects.bulk_create(
-        [Sighting(case=case, vehicle_id=ids[(EntityKind.VEHICLE, r.plate)],
-                  camera_id=ids[(EntityKind.LOCATION, text_key(r.camera))],
-                  seen_at=r.seen_at, lat=r.lat, lon=r.lon, place=r.place, evidence=evidence)
-         for r in rows], ignore_conflicts=True, batch_size=5000)
-    added = Sighting.objects.filter(case=case).count() - before
-    pairs = sorted({(ids[(EntityKind.VEHICLE, r.plate)],
-                     ids[(EntityKind.LOCATION, text_key(r.camera))]) for r in rows})
+    with connection.cursor() as cursor:
+        _staged(cursor, "import_sightings", "vehicle_id bigint, camera_id bigint, "
+                "seen_at timestamptz, lat double precision, lon double precision, place text")
+        services.copy_rows(cursor, "import_sightings",
+                           ("vehicle_id", "camera_id", "seen_at", "lat", "lon", "place"),
+                           ((ids[(vehicle, r.plate)], ids[(location, text_key(r.camera))],
+                             r.seen_at, r.lat, r.lon, r.place) for r in rows))
+        cursor.execute("""
+            INSERT INTO entities_sighting (case_id, vehicle_id, camera_id, seen_at, lat, lon,
+                                           place, evidence_id)
+            SELECT %s, vehicle_id, camera_id, seen_at, lat, lon, place, %s
+            FROM import_sightings ON CONFLICT DO NOTHING""", [case.pk, evidence.pk])
+        added = cursor.rowcount
     links = services.upsert_aggregated_links(
         case=case, kind=LinkKind.SEEN_AT, evidence=evidence,
         sql="""SELECT s.vehicle_id AS source_id, s.camera_id AS target_id, count(*) AS count,
                       min(s.seen_at) AS first_seen, max(s.seen_at) AS last_seen
                FROM entities_sighting s
-               JOIN unnest(%s::bigint[], %s::bigint[]) AS t(a, b)
-                 ON s.vehicle_id = t.a AND s.camera_id = t.b
+               JOIN (SELECT DISTINCT vehicle_id, camera_id FROM import_sightings) t
+                 ON s.vehicle_id = t.vehicle_id AND s.camera_id = t.camera_id
                WHERE s.case_id = %s GROUP BY 1, 2""",
-        params=[[a for a, _ in pairs], [b for _, b in pairs], case.pk])
+        params=[case.pk])
     return {"rows": len(rows), "new_records": added, "duplicates": len(rows) - added,
             "vehicles": len(plates), "cameras": len(cameras), "new_in_case": len(new_in_case),
             "links_changed": len(links)}

@@ -103,13 +103,22 @@ class CallRecord(models.Model):
     """One call from an imported call-record file. The natural key makes a re-import of
     the same rows a no-op."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    caller = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
-    callee = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    # No database-level foreign keys on these raw-record tables: a million-row import
+    # would otherwise queue four million deferred constraint checks for its commit
+    # (bench/import_calls.py: 18.6k → see RESULTS.md). Rows are written by one code path
+    # (casework.entities.imports) from ids it resolved in the same transaction; Django
+    # still applies on_delete.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+",
+                             db_constraint=False)
+    caller = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
+    callee = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
     start_time = models.DateTimeField()
     duration_s = models.PositiveIntegerField()
     cell = models.CharField(max_length=100, blank=True)
-    evidence = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="+")
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="+",
+                                 db_constraint=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(
@@ -122,14 +131,19 @@ class CallRecord(models.Model):
 class Sighting(models.Model):
     """One plate read by one camera at one time."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    vehicle = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
-    camera = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    # raw records: no database-level foreign keys, as CallRecord explains
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+",
+                             db_constraint=False)
+    vehicle = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+",
+                                db_constraint=False)
+    camera = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+",
+                               db_constraint=False)
     seen_at = models.DateTimeField()
     lat = models.FloatField()
     lon = models.FloatField()
     place = models.CharField(max_length=200, blank=True)
-    evidence = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="+")
+    evidence = models.ForeignKey(EvidenceItem, on_delete=models.PROTECT, related_name="+",
+                                 db_constraint=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(

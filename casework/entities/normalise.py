@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from stdnum import luhn
@@ -28,7 +29,9 @@ _PLATE_DROP = re.compile(r"[\s.·・•\-]+")
 _SPACES = re.compile(r"\s+")
 
 
+@lru_cache(maxsize=262_144)
 def phone(value: str) -> str:
+    # cached: a call-record file repeats the same few thousand numbers a million times
     raw = (value or "").strip()
     if not raw:
         raise InvalidKey("empty phone number")
@@ -41,6 +44,7 @@ def phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=65_536)
 def plate(value: str) -> str:
     key = _PLATE_DROP.sub("", (value or "")).upper()
     if not 5 <= len(key) <= 10:

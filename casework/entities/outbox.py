@@ -1,40 +1,49 @@
 """Graph outbox rows for entities' involvement in cases and for links: the full current
-state of each, so the graph sync can MERGE … SET it as often as it likes."""
+state of each, so the graph sync can MERGE … SET it as often as it likes.
+
+A link's state is built in SQL (one INSERT … SELECT for any number of links): an import
+can change a hundred thousand links at once.
+"""
 
 from __future__ import annotations
+
+from django.db import connection
 
 from casework.core.outbox import enqueue_many
 from casework.entities.models import CaseEntity, Link
 
+LINK_STATE_SQL = """
+    INSERT INTO core_graphoutbox (created_at, kind, key, state, attempts)
+    SELECT now(), 'link', 'link:' || l.id, jsonb_build_object(
+        'id', l.id, 'case_id', l.case_id, 'kind', l.kind,
+        'source', jsonb_build_object('kind', s.kind, 'key', s.key),
+        'target', jsonb_build_object('kind', t.kind, 'key', t.key),
+        'count', l.count,
+        'first_seen_ms', (extract(epoch FROM l.first_seen) * 1000)::bigint,
+        'last_seen_ms', (extract(epoch FROM l.last_seen) * 1000)::bigint,
+        'evidence_id', l.evidence_id, 'version', l.version), 0
+    FROM entities_link l
+    JOIN entities_entity s ON s.id = l.source_id
+    JOIN entities_entity t ON t.id = l.target_id
+    WHERE l.id = ANY(%s)
+    ORDER BY l.id
+"""
 
-def _ms(dt) -> int | None:
-    return int(dt.timestamp() * 1000) if dt else None
+
+def enqueue_link_ids(link_ids: list[int]) -> None:
+    """One outbox row per link, with its current state."""
+    if link_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(LINK_STATE_SQL, [list(link_ids)])
 
 
-def link_state(link: Link, source_key: tuple[str, str], target_key: tuple[str, str]) -> dict:
-    return {"id": link.pk, "case_id": link.case_id, "kind": link.kind,
-            "source": {"kind": source_key[0], "key": source_key[1]},
-            "target": {"kind": target_key[0], "key": target_key[1]},
-            "count": link.count, "first_seen_ms": _ms(link.first_seen),
-            "last_seen_ms": _ms(link.last_seen), "evidence_id": link.evidence_id,
-            "version": link.version}
+def enqueue_links(links: list[Link]) -> None:
+    enqueue_link_ids([link.pk for link in links])
 
 
 def involvement_state(ce: CaseEntity) -> dict:
     return {"case_id": ce.case_id, "entity": {"kind": ce.entity.kind, "key": ce.entity.key},
             "role": ce.role}
-
-
-def enqueue_links(links: list[Link]) -> None:
-    """One outbox row per link; entities are read in one query."""
-    from casework.entities.models import Entity
-
-    ids = {i for link in links for i in (link.source_id, link.target_id)}
-    keys = {e["id"]: (e["kind"], e["key"]) for e in
-            Entity.objects.filter(id__in=ids).values("id", "kind", "key")}
-    enqueue_many([("link", f"link:{link.pk}",
-                   link_state(link, keys[link.source_id], keys[link.target_id]))
-                  for link in links])
 
 
 def enqueue_involvements(rows: list[CaseEntity]) -> None:

@@ -155,10 +155,11 @@ def add_link(*, actor: User, case_id: int, kind: str, source: int, target: int,
 
 
 def upsert_aggregated_links(*, case: Case, kind: str, evidence: EvidenceItem, sql: str,
-                            params: list) -> list[Link]:
+                            params: list) -> list[int]:
     """Set links of `kind` in the room to the aggregate that `sql` yields
     (source_id, target_id, count, first_seen, last_seen). Rows whose state did not change
-    are left alone; the changed ones get a new version and an outbox row.
+    are left alone; the changed ones get a new version and an outbox row. Returns the ids
+    of the changed links.
 
     Setting the aggregate (not adding to it) is what makes a re-import a no-op."""
     with connection.cursor() as cursor:
@@ -176,9 +177,8 @@ def upsert_aggregated_links(*, case: Case, kind: str, evidence: EvidenceItem, sq
                   IS DISTINCT FROM (EXCLUDED.count, EXCLUDED.first_seen, EXCLUDED.last_seen)
             RETURNING l.id""", [*params, case.pk, kind, evidence.pk])  # noqa: S608
         changed = [row[0] for row in cursor.fetchall()]
-    links = list(Link.objects.filter(pk__in=changed))
-    outbox.enqueue_links(links)
-    return links
+    outbox.enqueue_link_ids(changed)
+    return changed
 
 
 def entity_for_api(*, actor: User, case_id: int, entity_id: int) -> CaseEntity:
@@ -188,3 +188,12 @@ def entity_for_api(*, actor: User, case_id: int, entity_id: int) -> CaseEntity:
     if ce is None:
         raise NotFound(_("No such entity in this room."))
     return ce
+
+
+def copy_rows(cursor, table: str, columns: tuple[str, ...], rows) -> None:
+    """Stream rows into a table with COPY (psycopg 3): an order of magnitude faster than
+    INSERTs for an import's hundreds of thousands of rows."""
+    raw = cursor.cursor  # psycopg's own cursor under Django's wrapper
+    with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
