@@ -112,6 +112,11 @@ def calls() -> list[Call]:
         Call("entity-list", "post", "/api/cases/{case}/entities/",
              room_write(201, {"lead", "member"}),
              body={"kind": "vehicle", "value": "闽E·12345", "label": "面包车"}),
+        Call("entity-merge", "post", "/api/cases/{case}/entities/merge/",
+             room_write(201, {"lead", "member"}),
+             body={"survivor": "{phone_a}", "merged": "{phone_b}", "reason": "同一部手机"}),
+        Call("entity-unmerge", "post", "/api/cases/{case}/entities/merges/{merge}/undo/",
+             room_write(200, {"lead", "member"})),
         Call("link-list", "get", "/api/cases/{case}/links/", room_read()),
         Call("link-list", "post", "/api/cases/{case}/links/",
              room_write(201, {"lead", "member"}),
@@ -210,10 +215,17 @@ def test_matrix(call: Call, actor: str, org, api, django_capture_on_commit_callb
                                          value="13987654321")
     job = imports.start_import(actor=people.lead, case_id=case.pk, kind="calls",
                                upload=csv_upload(CALLS_CSV))
+    phone_c = entity_services.add_entity(actor=people.lead, case_id=case.pk, kind="phone",
+                                         value="13600002222")
+    phone_d = entity_services.add_entity(actor=people.lead, case_id=case.pk, kind="phone",
+                                         value="13600003333")
+    merge = entity_services.merge_entities(actor=people.lead, case_id=case.pk,
+                                           survivor=phone_c.entity_id,
+                                           merged=phone_d.entity_id, reason="同一人")
     values = {"case": case.pk, "membership": membership.pk, "unit": org.county.pk,
               "foreign_unit": org.foreign_city.pk, "spare": people.spare.pk, "actor": actor,
               "evidence": evidence.pk, "phone_a": phone_a.entity_id,
-              "phone_b": phone_b.entity_id, "import_job": job.pk}
+              "phone_b": phone_b.entity_id, "import_job": job.pk, "merge": merge.pk}
     path = call.path.format(**values)
     body = {}
     for key, value in (call.body or {}).items():
@@ -222,7 +234,7 @@ def test_matrix(call: Call, actor: str, org, api, django_capture_on_commit_callb
         elif isinstance(value, str):
             value = value.format(**values)
         body[key] = value
-    for key in ("user", "source", "target", "evidence"):
+    for key in ("user", "source", "target", "evidence", "survivor", "merged"):
         if key in body:
             body[key] = int(body[key])
     if actor != "anonymous":

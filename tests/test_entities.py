@@ -115,3 +115,63 @@ def make_people_in(org):
                   other_leader=make_user("far_other", org.county, OrgRole.LEADERSHIP),
                   patrol=make_user("far_patrol", org.other_brigade, OrgRole.PATROL),
                   spare=make_user("far_spare", org.other_brigade))
+
+
+def test_merge_keeps_every_link_and_undo_restores(api, people, org, room):
+    from casework.core.models import GraphOutbox
+
+    item = evidence(people, room)
+    by_number = services.add_entity(actor=people.lead, case_id=room.pk, kind="phone",
+                                    value="13812345678", label="号码")
+    by_imei = services.add_entity(actor=people.lead, case_id=room.pk, kind="phone",
+                                  value="", details={"imei": "490154203237518"},
+                                  label="现场手机串号")
+    other = services.add_entity(actor=people.lead, case_id=room.pk, kind="phone",
+                                value="13987654321")
+    link = services.add_link(actor=people.lead, case_id=room.pk, kind="CALLED",
+                             source=by_imei.entity_id, target=other.entity_id,
+                             evidence_id=item.pk)
+    api.force_login(people.member)
+    response = api.post(f"/api/cases/{room.pk}/entities/merge/",
+                        {"survivor": by_number.entity_id, "merged": by_imei.entity_id,
+                         "reason": "同一部手机：串号与号码对应"}, format="json")
+    assert response.status_code == 201, response.json()
+    merge_id = response.json()["id"]
+    # the link row and its provenance are untouched; the graph draws it from the survivor
+    link.refresh_from_db()
+    assert (link.source_id, link.evidence_id, link.count) == (by_imei.entity_id, item.pk, 1)
+    state = GraphOutbox.objects.filter(key=f"link:{link.pk}").order_by("-id").first().state
+    assert state["source"] == {"kind": "phone", "key": "+8613812345678"}
+    listed = {e["id"]: e for e in api.get(f"/api/cases/{room.pk}/entities/").json()["results"]}
+    assert listed[by_imei.entity_id]["merged_into"] == by_number.entity_id
+    # a search by the merged key finds the survivor
+    found = api.get("/api/search/?q=13812345678").json()["results"]
+    assert [r["entity"]["id"] for r in found] == [by_number.entity_id]
+
+    again = api.post(f"/api/cases/{room.pk}/entities/merge/",
+                     {"survivor": other.entity_id, "merged": by_imei.entity_id,
+                      "reason": "x"}, format="json")
+    assert again.status_code == 409
+
+    undone = api.post(f"/api/cases/{room.pk}/entities/merges/{merge_id}/undo/")
+    assert undone.status_code == 200 and undone.json()["undone_at"]
+    state = GraphOutbox.objects.filter(key=f"link:{link.pk}").order_by("-id").first().state
+    assert state["source"] == {"kind": "phone", "key": "imei:490154203237518"}
+    assert api.post(f"/api/cases/{room.pk}/entities/merges/{merge_id}/undo/").status_code == 409
+
+
+def test_merge_refuses_different_kinds_and_outside_entities(api, people, org, room):
+    phone = services.add_entity(actor=people.lead, case_id=room.pk, kind="phone",
+                                value="13812345678")
+    plate = services.add_entity(actor=people.lead, case_id=room.pk, kind="vehicle",
+                                value="闽E12345")
+    api.force_login(people.member)
+    url = f"/api/cases/{room.pk}/entities/merge/"
+    response = api.post(url, {"survivor": phone.entity_id, "merged": plate.entity_id,
+                              "reason": "?"}, format="json")
+    assert response.status_code == 400
+    elsewhere = services.add_entity(actor=people.lead, case_id=make_room(people, org).pk,
+                                    kind="phone", value="13600001111")
+    response = api.post(url, {"survivor": phone.entity_id, "merged": elsewhere.entity_id,
+                              "reason": "?"}, format="json")
+    assert response.status_code == 400

@@ -27,6 +27,11 @@ class Entity(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=EntityKind.choices)
     key = models.CharField(_("key"), max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when the entity turned out to be the same as another: every row that names this
+    # entity stays as it was (so links keep their provenance and the merge can be undone);
+    # readers and the graph treat it as `merged_into`.
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="aliases")
 
     class Meta:
         verbose_name = _("entity")
@@ -180,3 +185,24 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import {self.pk} ({self.status})"
+
+
+class EntityMerge(models.Model):
+    """A decision that two entities are one (and, if undone, when)."""
+
+    survivor = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    merged = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                              related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} → {self.survivor_id}"

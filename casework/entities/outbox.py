@@ -7,7 +7,7 @@ can change a hundred thousand links at once.
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, models
 
 from casework.core.outbox import enqueue_many
 from casework.entities.models import CaseEntity, Link
@@ -23,8 +23,11 @@ LINK_STATE_SQL = """
         'last_seen_ms', (extract(epoch FROM l.last_seen) * 1000)::bigint,
         'evidence_id', l.evidence_id, 'version', l.version), 0
     FROM entities_link l
-    JOIN entities_entity s ON s.id = l.source_id
-    JOIN entities_entity t ON t.id = l.target_id
+    JOIN entities_entity s0 ON s0.id = l.source_id
+    JOIN entities_entity t0 ON t0.id = l.target_id
+    -- a merged entity is drawn as the one it was merged into
+    JOIN entities_entity s ON s.id = COALESCE(s0.merged_into_id, s0.id)
+    JOIN entities_entity t ON t.id = COALESCE(t0.merged_into_id, t0.id)
     WHERE l.id = ANY(%s)
     ORDER BY l.id
 """
@@ -42,10 +45,22 @@ def enqueue_links(links: list[Link]) -> None:
 
 
 def involvement_state(ce: CaseEntity) -> dict:
-    return {"case_id": ce.case_id, "entity": {"kind": ce.entity.kind, "key": ce.entity.key},
-            "role": ce.role}
+    shown = ce.entity.merged_into or ce.entity
+    return {"case_id": ce.case_id, "entity": {"kind": shown.kind, "key": shown.key},
+            "entity_id": ce.entity_id, "role": ce.role}
 
 
 def enqueue_involvements(rows: list[CaseEntity]) -> None:
     enqueue_many([("involvement", f"involvement:{ce.case_id}:{ce.entity_id}",
                    involvement_state(ce)) for ce in rows])
+
+
+def enqueue_entity_everywhere(entity_id: int) -> None:
+    """Re-send every link and involvement that names the entity (after a merge or its
+    undoing changed how the entity is drawn)."""
+    link_ids = list(Link.objects.filter(models.Q(source_id=entity_id) |
+                                        models.Q(target_id=entity_id))
+                    .values_list("id", flat=True))
+    enqueue_link_ids(link_ids)
+    enqueue_involvements(list(CaseEntity.objects.filter(entity_id=entity_id)
+                              .select_related("entity__merged_into")))

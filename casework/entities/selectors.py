@@ -34,24 +34,34 @@ def import_job(user, job_id) -> ImportJob:
 
 def search(user, query: str) -> list[dict]:
     """Entities matching a phone, plate or ID number, with the rooms the user may open and
-    only a count of the others. Labels come only from rooms the user may open."""
+    only a count of the others. Labels come only from rooms the user may open. A merged
+    entity is reported as the one it was merged into, with the rooms of both."""
     candidates = looks_like(query.strip())
     if not candidates:
         return []
     condition = Q()
     for kind, key in candidates:
         condition |= Q(kind=kind, key=key)
-    entities = list(Entity.objects.filter(condition))
-    if not entities:
+    found = list(Entity.objects.filter(condition))
+    if not found:
         return []
-    visible = set(visible_cases(user).filter(entities__entity__in=entities)
-                  .values_list("id", flat=True))
-    rows = (CaseEntity.objects.filter(entity__in=entities)
-            .select_related("case").order_by("case_id"))
+    canonical_ids = {e.merged_into_id or e.pk for e in found}
+    group = list(Entity.objects.filter(Q(pk__in=canonical_ids) |
+                                       Q(merged_into__in=canonical_ids)))
+    canonical_of = {e.pk: e.merged_into_id or e.pk for e in group}
     out = {e.pk: {"entity": {"id": e.pk, "kind": e.kind, "key": e.key, "label": e.key},
-                  "cases": [], "other_cases": 0} for e in entities}
+                  "cases": [], "other_cases": 0} for e in group if e.pk in canonical_ids}
+    visible = set(visible_cases(user).filter(entities__entity__in=group)
+                  .values_list("id", flat=True))
+    counted: set[tuple[int, int]] = set()
+    rows = (CaseEntity.objects.filter(entity__in=group).select_related("case")
+            .order_by("case_id"))
     for ce in rows:
-        result = out[ce.entity_id]
+        canonical = canonical_of[ce.entity_id]
+        result = out[canonical]
+        if (canonical, ce.case_id) in counted:
+            continue
+        counted.add((canonical, ce.case_id))
         if ce.case_id in visible:
             result["cases"].append({"id": ce.case_id, "number": ce.case.number,
                                     "title": ce.case.title})

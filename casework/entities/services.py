@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 
 from casework.accounts.models import User
 from casework.core import audit
-from casework.core.errors import NotFound
+from casework.core.errors import Conflict, NotFound
 from casework.entities import outbox
 from casework.entities.choices import UNDIRECTED, EntityKind, LinkKind, PersonRole
 from casework.entities.events import entity_payload, link_payload
 from casework.entities.keys import key_for
-from casework.entities.models import CaseEntity, Entity, Link
+from casework.entities.models import CaseEntity, Entity, EntityMerge, Link
 from casework.entities.normalise import InvalidKey
 from casework.evidence.models import EvidenceItem
 from casework.rooms import events
@@ -197,3 +197,63 @@ def copy_rows(cursor, table: str, columns: tuple[str, ...], rows) -> None:
     with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def merge_entities(*, actor: User, case_id: int, survivor: int, merged: int,
+                   reason: str) -> EntityMerge:
+    """Decide that `merged` is the same thing as `survivor`. Nothing is rewritten: every
+    link keeps its rows and provenance; the merged entity is drawn as the survivor until
+    the merge is undone."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why they are the same.")]})
+    if survivor == merged:
+        raise ValidationError({"merged": [_("An entity cannot be merged into itself.")]})
+    with transaction.atomic():
+        case = get_case_for_user(actor, case_id, CasePerm.POST)
+        in_room = set(CaseEntity.objects.filter(case=case, entity_id__in=[survivor, merged])
+                      .values_list("entity_id", flat=True))
+        if in_room != {survivor, merged}:
+            raise ValidationError({"merged": [_("Both entities must be in this room.")]})
+        # lock both: a merge racing another merge of either could form a chain
+        rows = {e.pk: e for e in Entity.objects.select_for_update()
+                .filter(pk__in=[survivor, merged])}
+        keep, gone = rows[survivor], rows[merged]
+        if keep.kind != gone.kind:
+            raise ValidationError({"merged": [_("Only entities of one kind can be merged.")]})
+        if keep.merged_into_id or gone.merged_into_id:
+            raise Conflict(_("One of them is already merged into another entity."))
+        if Entity.objects.filter(merged_into=gone).exists():
+            raise Conflict(_("Other entities are merged into this one: undo those first."))
+        gone.merged_into = keep
+        gone.save(update_fields=["merged_into"])
+        record = EntityMerge.objects.create(survivor=keep, merged=gone, case=case,
+                                            reason=reason.strip(), actor=actor)
+        outbox.enqueue_entity_everywhere(gone.pk)
+        audit.record(actor=actor, action="entity.merged", obj=record, case_id=case.pk,
+                     detail={"survivor": keep.pk, "merged": gone.pk, "reason": record.reason})
+        events.emit(case=case, type="entity.merged", actor=actor,
+                    payload={"id": record.pk, "survivor": keep.pk, "merged": gone.pk,
+                             "undone": False})
+    return record
+
+
+def undo_merge(*, actor: User, case_id: int, merge_id: int) -> EntityMerge:
+    """Separate the entities again; their links are drawn as before the merge."""
+    with transaction.atomic():
+        case = get_case_for_user(actor, case_id, CasePerm.POST)
+        record = (EntityMerge.objects.select_for_update().filter(pk=merge_id, case=case)
+                  .first())
+        if record is None:
+            raise NotFound(_("No such merge in this room."))
+        if record.undone_at is not None:
+            raise Conflict(_("This merge was already undone."))
+        Entity.objects.filter(pk=record.merged_id).update(merged_into=None)
+        record.undone_at, record.undone_by = timezone.now(), actor
+        record.save(update_fields=["undone_at", "undone_by"])
+        outbox.enqueue_entity_everywhere(record.merged_id)
+        audit.record(actor=actor, action="entity.unmerged", obj=record, case_id=case.pk,
+                     detail={"survivor": record.survivor_id, "merged": record.merged_id})
+        events.emit(case=case, type="entity.merged", actor=actor,
+                    payload={"id": record.pk, "survivor": record.survivor_id,
+                             "merged": record.merged_id, "undone": True})
+    return record

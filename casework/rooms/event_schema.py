@@ -65,6 +65,10 @@ EVENT_SCHEMAS: dict[str, dict] = {
     "entity.added": _event("entity.added", _ENTITY, list(_ENTITY)),
     "link.added": _event("link.added", _LINK, list(_LINK)),
     "import.succeeded": _event("import.succeeded", _IMPORT, list(_IMPORT)),
+    "entity.merged": _event("entity.merged", {"survivor": {"type": "integer"},
+                                              "merged": {"type": "integer"},
+                                              "undone": {"type": "boolean"}},
+                            ["survivor", "merged", "undone"]),
     **{t: _event(t, _CASE, list(_CASE)) for t in
        ("case.opened", "case.updated", "case.closed", "case.reopened")},
     **{t: _event(t, _MEMBER, list(_MEMBER)) for t in

@@ -30,6 +30,7 @@ EVENT_LABELS = {
     "entity.added": _("Entity added"),
     "link.added": _("Link added"),
     "import.succeeded": _("Import finished"),
+    "entity.merged": _("Entities merged or separated"),
 }
 
 def subject(payload: dict) -> str:

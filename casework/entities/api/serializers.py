@@ -3,7 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from casework.entities.choices import EntityKind, ImportKind, LinkKind, PersonRole
-from casework.entities.models import CaseEntity, ImportJob, Link
+from casework.entities.models import CaseEntity, EntityMerge, ImportJob, Link
 
 
 class EntityRefSerializer(serializers.Serializer):
@@ -21,10 +21,13 @@ class CaseEntitySerializer(serializers.ModelSerializer):
     key = serializers.CharField(source="entity.key", read_only=True)
     role = serializers.CharField(read_only=True, help_text="suspect, victim, witness, other "
                                                            "or empty")
+    merged_into = serializers.IntegerField(source="entity.merged_into_id", read_only=True,
+                                           allow_null=True)
 
     class Meta:
         model = CaseEntity
-        fields = ["id", "kind", "key", "label", "role", "details", "evidence", "created_at"]
+        fields = ["id", "kind", "key", "label", "role", "details", "evidence", "merged_into",
+                  "created_at"]
         read_only_fields = fields
 
 
@@ -106,3 +109,16 @@ class SearchResultSerializer(serializers.Serializer):
 
 class SearchResponseSerializer(serializers.Serializer):
     results = SearchResultSerializer(many=True)
+
+
+class MergeCreateSerializer(serializers.Serializer):
+    survivor = serializers.IntegerField()
+    merged = serializers.IntegerField()
+    reason = serializers.CharField(max_length=500)
+
+
+class MergeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = EntityMerge
+        fields = ["id", "survivor", "merged", "reason", "created_at", "undone_at"]
+        read_only_fields = fields

@@ -17,6 +17,8 @@ from casework.entities.api.serializers import (
     ImportJobSerializer,
     LinkCreateSerializer,
     LinkSerializer,
+    MergeCreateSerializer,
+    MergeSerializer,
     SearchResponseSerializer,
 )
 from casework.entities.choices import ImportStatus
@@ -109,3 +111,24 @@ class SearchView(APIView):
             return Response({"q": ["give a phone number, plate or ID number"]},
                             status=status.HTTP_400_BAD_REQUEST)
         return Response({"results": selectors.search(request.user, query)})
+
+
+class MergeView(APIView):
+    """Record that two of the room's entities are one; nothing of either is rewritten."""
+
+    @extend_schema(request=MergeCreateSerializer, responses={201: MergeSerializer})
+    def post(self, request, case_pk):
+        serializer = MergeCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        record = services.merge_entities(actor=request.user, case_id=case_pk,
+                                         **serializer.validated_data)
+        return Response(MergeSerializer(record).data, status=status.HTTP_201_CREATED)
+
+
+class UndoMergeView(APIView):
+    """Separate merged entities again."""
+
+    @extend_schema(request=None, responses=MergeSerializer)
+    def post(self, request, case_pk, pk):
+        record = services.undo_merge(actor=request.user, case_id=case_pk, merge_id=pk)
+        return Response(MergeSerializer(record).data)
