@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "casework.core.middleware.RequestContextMiddleware",
+    "casework.core.middleware.RejectNulMiddleware",
     # axes last: it turns a locked-out log-in into a 429 response
     "axes.middleware.AxesMiddleware",
 ]

@@ -176,3 +176,20 @@ def test_list_query_count_does_not_grow_with_rooms(api, people, org,
         make_room(people, org)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert api.get("/api/cases/").json()["count"] == 11
+
+
+@pytest.mark.parametrize("path", ["/api/units/?search=a%00b", "/api/users/?username=a%00b",
+                                  "/api/cases/?search=a%00b", "/api/search/?q=1%0038"])
+def test_nul_characters_in_query_parameters_are_a_400(api, people, path):
+    api.force_login(people.member)
+    response = api.get(path)
+    assert response.status_code == 400
+    assert "Null characters" in response.json()["detail"]
+
+
+def test_nul_characters_in_entity_details_are_a_400(api, people, room):
+    api.force_login(people.member)
+    response = api.post(f"/api/cases/{room.pk}/entities/",
+                        {"kind": "vehicle", "value": "闽E12345", "details": {"x": "a\x00b"}},
+                        format="json")
+    assert response.status_code == 400

@@ -11,3 +11,15 @@ class NotPermitted(Exception):
 
 class NotFound(Exception):
     """The object does not exist or the user may not know it exists (HTTP 404)."""
+
+
+def contains_nul(value) -> bool:
+    """True if a string anywhere in a JSON-like value holds a NUL character (which
+    PostgreSQL's text and jsonb types refuse)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(contains_nul(k) or contains_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(contains_nul(v) for v in value)
+    return False

@@ -1,5 +1,7 @@
 """Request middleware: records where a request comes from for the audit trail."""
 
+from django.http import JsonResponse
+
 from casework.core.request_context import Origin, reset_origin, set_origin
 
 
@@ -25,3 +27,18 @@ class RequestContextMiddleware:
             return self.get_response(request)
         finally:
             reset_origin(token)
+
+
+class RejectNulMiddleware:
+    """Refuse query parameters containing NUL characters with a 400: PostgreSQL cannot
+    store or compare them, and every filter would otherwise fail with a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", "") and any(
+                "\x00" in value for _, values in request.GET.lists() for value in values):
+            return JsonResponse({"detail": "Null characters are not allowed in query "
+                                           "parameters."}, status=400)
+        return self.get_response(request)

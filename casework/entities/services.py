@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from casework.accounts.models import User
 from casework.core import audit
-from casework.core.errors import Conflict, NotFound
+from casework.core.errors import Conflict, NotFound, contains_nul
 from casework.entities import outbox
 from casework.entities.choices import UNDIRECTED, EntityKind, LinkKind, PersonRole
 from casework.entities.events import entity_payload, link_payload
@@ -81,6 +81,8 @@ def add_entity(*, actor: User, case_id: int, kind: str, value: str = "", label: 
     if role and role not in PersonRole.values:
         raise ValidationError({"role": [_("Unknown role.")]})
     details = details or {}
+    if contains_nul(details) or contains_nul(value) or contains_nul(label):
+        raise ValidationError({"details": [_("Null characters are not allowed.")]})
     try:
         key = key_for(kind, value, details)
     except InvalidKey as exc:
@@ -119,6 +121,8 @@ def add_link(*, actor: User, case_id: int, kind: str, source: int, target: int,
         raise ValidationError({"target": [_("An entity cannot be linked to itself.")]})
     if count < 1:
         raise ValidationError({"count": [_("At least 1.")]})
+    if contains_nul(attributes or {}):
+        raise ValidationError({"attributes": [_("Null characters are not allowed.")]})
     first_seen = first_seen or last_seen
     last_seen = last_seen or first_seen
     if first_seen and last_seen and first_seen > last_seen:
