@@ -60,6 +60,15 @@ def test_photo_upload_appears_live_for_another_member(asgi_server, live_people, 
                                               b"1,2,x,-1\n"}])
     watcher.click("#import-form button[type=submit]")
     expect(watcher.locator("#import-errors")).to_contain_text("caller")
+    # a link by hand, between two of the room's entities, with the evidence behind it
+    watcher.select_option("#link-form select[name=source]", label="+8613812345678")
+    watcher.select_option("#link-form select[name=kind]", "MET")
+    watcher.select_option("#link-form select[name=target]", label="+8613600001111")
+    watcher.select_option("#link-form select[name=evidence]", index=0)
+    watcher.click("#link-form button[type=submit]")
+    expect(watcher.locator("#links")).to_contain_text("会面")
+    # the uploader's page shows the link live
+    expect(uploader.locator("#links")).to_contain_text("会面")
     uploader.screenshot(path=artifacts / "evidence-phone.png", full_page=True)
     watcher.screenshot(path=artifacts / "evidence-desktop.png", full_page=True)
     uploader_ctx.close()

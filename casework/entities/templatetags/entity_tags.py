@@ -1,6 +1,6 @@
 from django import template
 
-from casework.entities.choices import EntityKind, ImportKind, PersonRole
+from casework.entities.choices import EntityKind, ImportKind, LinkKind, PersonRole
 
 register = template.Library()
 
@@ -18,3 +18,8 @@ def person_roles():
 @register.simple_tag
 def import_kinds():
     return ImportKind.choices
+
+
+@register.simple_tag
+def link_kinds():
+    return LinkKind.choices

@@ -9,6 +9,14 @@
   const entityKinds = Object.fromEntries(JSON.parse(document.getElementById("entity-kinds").textContent));
   const evidenceList = document.getElementById("evidence");
   const entityRows = document.getElementById("entities");
+  const linkRows = document.getElementById("links");
+  const linkKinds = Object.fromEntries(JSON.parse(document.getElementById("link-kinds").textContent));
+  const entityNames = {};
+  const linkForm = document.getElementById("link-form");
+  function addOption(select, value, text) {
+    if (!select || select.querySelector('option[value="' + value + '"]')) return;
+    select.append(el("option", { value: String(value) }, text));
+  }
 
   function el(tag, attrs, ...children) {
     const n = document.createElement(tag);
@@ -33,25 +41,44 @@
     }
     const li = el("li", { "data-id": item.id, class: item.status }, ...parts);
     if (old) old.replaceWith(li); else evidenceList.prepend(li);
+    if (linkForm && item.status === "active") addOption(linkForm.evidence, item.id, "#" + item.id + " " + item.description.slice(0, 30));
   }
   function renderEntity(e) {
     const old = entityRows.querySelector('tr[data-id="' + e.id + '"]');
     const tr = el("tr", { "data-id": e.id }, el("td", {}, entityKinds[e.kind] || e.kind), el("td", {}, e.label || ""),
       el("td", { class: "hash" }, e.key.startsWith("local:") ? "—" : e.key), el("td", {}, e.role || ""));
     if (old) old.replaceWith(tr); else entityRows.append(tr);
+    entityNames[e.id] = e.label || e.key;
+    if (linkForm) {
+      addOption(linkForm.source, e.id, entityNames[e.id]);
+      addOption(linkForm.target, e.id, entityNames[e.id]);
+    }
+  }
+  function renderLink(l) {
+    const old = linkRows.querySelector('tr[data-id="' + l.id + '"]');
+    const tr = el("tr", { "data-id": l.id }, el("td", {}, entityNames[l.source] || "#" + l.source),
+      el("td", {}, linkKinds[l.kind] || l.kind), el("td", {}, entityNames[l.target] || "#" + l.target), el("td", {}, String(l.count)));
+    if (old) old.replaceWith(tr); else linkRows.append(tr);
   }
 
   async function loadEntities(url) {
     const en = await casework.api("GET", url);
     if (!en.ok) return;
     en.data.results.forEach(renderEntity);
-    if (en.data.next) loadEntities(en.data.next);
+    if (en.data.next) await loadEntities(en.data.next);
   }
   async function load() {
     const ev = await casework.api("GET", base + "/evidence/");
     evidenceList.replaceChildren();
     if (ev.ok) ev.data.results.slice().reverse().forEach(renderEvidence);
-    loadEntities(base + "/entities/");
+    await loadEntities(base + "/entities/");
+    loadLinks(base + "/links/");
+  }
+  async function loadLinks(url) {
+    const res = await casework.api("GET", url);
+    if (!res.ok) return;
+    res.data.results.forEach(renderLink);
+    if (res.data.next) loadLinks(res.data.next);
   }
   load();
 
@@ -63,7 +90,8 @@
       if (old) old.className = "superseded";
     }
     if (e.type === "entity.added") renderEntity(e);
-    if (e.type === "import.succeeded") loadEntities(base + "/entities/");
+    if (e.type === "import.succeeded") loadEntities(base + "/entities/").then(() => loadLinks(base + "/links/"));
+    if (e.type === "link.added") renderLink(e);
   });
 
   // XMLHttpRequest rather than fetch: it reports upload progress
@@ -113,6 +141,18 @@
       const res = await casework.api("POST", base + "/entities/", body);
       const errors = document.getElementById("entity-errors");
       if (res.ok) { entityForm.reset(); errors.textContent = ""; renderEntity(res.data); }
+      else errors.textContent = casework.errorText(res.data);
+    });
+  }
+
+  if (linkForm) {
+    linkForm.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const body = { kind: linkForm.kind.value, source: Number(linkForm.source.value), target: Number(linkForm.target.value),
+        evidence: Number(linkForm.evidence.value), count: Number(linkForm.count.value || 1) };
+      const res = await casework.api("POST", base + "/links/", body);
+      const errors = document.getElementById("link-errors");
+      if (res.ok) { errors.textContent = ""; renderLink(res.data); }
       else errors.textContent = casework.errorText(res.data);
     });
   }
