@@ -5,7 +5,8 @@
     return m ? decodeURIComponent(m[2]) : "";
   }
   async function api(method, url, body) {
-    const opts = { method, credentials: "same-origin", headers: { "X-CSRFToken": cookie("csrftoken"), "Accept": "application/json" } };
+    // the API answers in the page's language (it follows Accept-Language)
+    const opts = { method, credentials: "same-origin", headers: { "X-CSRFToken": cookie("csrftoken"), "Accept": "application/json", "Accept-Language": document.documentElement.lang || "zh-hans" } };
     if (body instanceof FormData) opts.body = body;
     else if (body !== undefined) { opts.body = JSON.stringify(body); opts.headers["Content-Type"] = "application/json"; }
     const res = await fetch(url, opts);

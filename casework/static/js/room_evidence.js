@@ -101,6 +101,7 @@
       xhr.open("POST", url);
       xhr.setRequestHeader("X-CSRFToken", casework.cookie("csrftoken"));
       xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("Accept-Language", document.documentElement.lang || "zh-hans");
       bar.hidden = false; bar.value = 0;
       xhr.upload.onprogress = (p) => { if (p.lengthComputable) bar.value = (100 * p.loaded) / p.total; };
       xhr.onload = () => { let data = null; try { data = JSON.parse(xhr.responseText); } catch (e) {} resolve({ ok: xhr.status < 300, status: xhr.status, data }); };
