@@ -177,6 +177,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "casework")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
+# the graph sees a committed link within about a second (GRAPH_SYNC_INTERVAL_S)
+CELERY_BEAT_SCHEDULE = {
+    "drain-graph-outbox": {
+        "task": "linkanalysis.tasks.drain_outbox",
+        "schedule": float(env_int("GRAPH_SYNC_INTERVAL_MS", 1000, minimum=100)) / 1000,
+        "options": {"expires": 5},
+    },
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

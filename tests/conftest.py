@@ -79,6 +79,16 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     worker.stop()
 
 
+@pytest.fixture(scope="session")
+def celery_beat_process(celery_worker_process, tmp_path_factory):
+    """Celery beat next to the worker: periodic tasks (the graph drain) really run."""
+    from tests.live import start_beat
+
+    beat = start_beat(str(tmp_path_factory.mktemp("beat")))
+    yield beat
+    beat.stop()
+
+
 @pytest.fixture
 def live_people(transactional_db):
     """Organisation, people and a room, committed so that server processes see them."""

@@ -102,3 +102,13 @@ def start_worker(*extra: str) -> Server:
         time.sleep(0.2)
     server.stop()
     raise RuntimeError("Celery worker did not become ready:\n" + server.output())
+
+
+def start_beat(schedule_dir: str) -> Server:
+    """Celery beat with the project's schedule (the graph drain every second)."""
+    server = _spawn([sys.executable, "-m", "celery", "-A", "casework", "beat", "-l", "INFO",
+                     "--pidfile=", "-s", f"{schedule_dir}/beat-schedule"], "beat")
+    time.sleep(1)
+    if server.proc.poll() is not None:
+        raise RuntimeError("Celery beat exited:\n" + server.output())
+    return server

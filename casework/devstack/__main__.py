@@ -208,6 +208,7 @@ def run(command: list[str]) -> int:
         env.setdefault("CELERY_QUEUE", f"casework-test-{run_id}")
         env.setdefault("CHANNELS_PREFIX", f"casework-test-{run_id}")
         env.setdefault("CACHE_PREFIX", f"casework-test-{run_id}")
+        env.setdefault("GRAPH_NAME", f"casework-test-{run_id}")
         return subprocess.call(command, env=env, cwd=ROOT)
     except KeyboardInterrupt:
         return 130

@@ -40,7 +40,13 @@ class FalkorEngine:
         return [dict(zip(header, row, strict=True)) for row in result.result_set]
 
     def read(self, query, params=None):
-        return self._run(query, params, read_only=True)
+        try:
+            return self._run(query, params, read_only=True)
+        except Exception as exc:
+            # FalkorDB creates a graph on its first write; before that, reads find nothing
+            if "empty key" in str(exc):
+                return []
+            raise
 
     def write(self, query, params=None):
         return self._run(query, params, read_only=False)
@@ -88,6 +94,18 @@ def engine_for_url(url: str, graph_name: str) -> GraphEngine:
     if scheme in {"bolt", "neo4j", "bolt+s", "neo4j+s"}:
         return Neo4jEngine(url)
     raise ValueError(f"no graph adapter for {scheme!r}")
+
+
+def reset_engine() -> None:
+    """Forget the process's connection (after GRAPH_URL changed, or in tests)."""
+    global _engine
+    with _lock:
+        if _engine is not None:
+            try:
+                _engine.close()
+            except Exception:  # closing a connection to a server that is gone
+                pass
+        _engine = None
 
 
 def get_engine() -> GraphEngine:

@@ -1,0 +1,70 @@
+"""Typed operations on the graph, over whichever engine GRAPH_URL names."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from linkanalysis.graph import queries
+from linkanalysis.graph.driver import get_engine
+
+
+@dataclass(frozen=True)
+class GraphCounts:
+    entities: int
+    links: int
+    involvements: int
+
+
+def ensure_schema() -> None:
+    engine = get_engine()
+    statements = queries.FALKORDB_SCHEMA if engine.name == "falkordb" else queries.NEO4J_SCHEMA
+    for statement in statements:
+        try:
+            engine.write(statement)
+        except Exception as exc:  # FalkorDB: "already indexed"
+            if "already" not in str(exc).lower():
+                raise
+
+
+def upsert_links(states: list[dict]) -> int:
+    """Write links' full states (MERGE nodes, replace the relationship by link id)."""
+    by_kind: dict[str, list[dict]] = defaultdict(list)
+    for state in states:
+        if state["kind"] not in queries.UPSERT_LINKS:
+            raise ValueError(f"unknown link kind {state['kind']!r}")
+        by_kind[state["kind"]].append(state)
+    engine = get_engine()
+    written = 0
+    for kind, rows in by_kind.items():
+        result = engine.write(queries.UPSERT_LINKS[kind], {"rows": rows})
+        written += int(result[0]["written"]) if result else 0
+    return written
+
+
+def upsert_involvements(states: list[dict]) -> int:
+    if not states:
+        return 0
+    result = get_engine().write(queries.UPSERT_INVOLVEMENTS, {"rows": states})
+    return int(result[0]["written"]) if result else 0
+
+
+def counts() -> GraphCounts:
+    engine = get_engine()
+
+    def one(query: str) -> int:
+        rows = engine.read(query)
+        return int(rows[0]["n"]) if rows else 0
+
+    return GraphCounts(one(queries.COUNT_ENTITIES), one(queries.COUNT_LINKS),
+                       one(queries.COUNT_INVOLVEMENTS))
+
+
+def delete_everything() -> None:
+    get_engine().write(queries.DELETE_EVERYTHING)
+
+
+def dump_links() -> set[tuple]:
+    """Every link relationship as (kind, id, source key, target key, count, version)."""
+    return {(r["kind"], int(r["id"]), r["source"], r["target"], int(r["count"]),
+             int(r["version"])) for r in get_engine().read(queries.DUMP_LINKS)}
