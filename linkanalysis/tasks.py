@@ -12,4 +12,5 @@ def drain_outbox(self) -> int:
     try:
         return sync.drain().rows
     except sync.GraphUnavailable as exc:
-        raise self.retry(exc=exc, countdown=min(60, 2 ** min(self.request.retries, 6)))
+        raise self.retry(exc=exc,
+                         countdown=min(60, 2 ** min(self.request.retries, 6))) from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 from urllib.parse import urlsplit
@@ -10,6 +11,7 @@ from django.conf import settings
 
 from linkanalysis.graph.port import GraphEngine
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _engine: GraphEngine | None = None
 
@@ -104,7 +106,7 @@ def reset_engine() -> None:
             try:
                 _engine.close()
             except Exception:  # closing a connection to a server that is gone
-                pass
+                log.debug("closing the graph connection failed", exc_info=True)
         _engine = None
 
 
