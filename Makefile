@@ -12,7 +12,7 @@ PYTEST_ARGS ?=
 CHECK_ENV := DATABASE_URL=postgres://check@127.0.0.1:9/check REDIS_URL=redis://127.0.0.1:9/0 \
   GRAPH_URL=falkordb://127.0.0.1:9 SECRET_KEY=static-checks-only-0123456789abcdefghijkl
 
-.PHONY: demo demo-reset test check browser-deps bench lock clean
+.PHONY: demo demo-reset test check lint-cypher browser-deps bench lock clean
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -35,11 +35,19 @@ browser-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
 	    --no-install-recommends chromium fonts-wqy-microhei >/dev/null; fi
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps node_modules/.installed
 	$(BIN)/python -m casework.devstack test -- $(PYTEST_ARGS)
 
+node_modules/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# Neo4j's own Cypher linter over every Neo4j-dialect statement in the code
+lint-cypher: $(STAMP) node_modules/.installed
+	$(CHECK_ENV) $(BIN)/python -m linkanalysis.graph.statements | node linkanalysis/graph/neo4j_lint.mjs
+
 # Static checks CI runs besides the tests.
-check: $(STAMP)
+check: $(STAMP) lint-cypher
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(CHECK_ENV) $(BIN)/python manage.py check --fail-level WARNING

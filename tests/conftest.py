@@ -116,3 +116,8 @@ def artifacts():
     path = Path(__file__).resolve().parents[1] / "test-artifacts"
     path.mkdir(exist_ok=True)
     return path
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not os.environ.get("NEO4J_URI"):
+        terminalreporter.write_line("Neo4j contract suite: not run (NEO4J_URI unset)")
