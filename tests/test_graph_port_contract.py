@@ -78,7 +78,8 @@ def test_empty_graph_reads_as_empty(engine):
 def test_cypher_lives_only_in_the_graph_package():
     pattern = re.compile(r"\b(MATCH|MERGE|UNWIND)\s+[\(\$]|DETACH DELETE")
     offenders = []
-    for path in list((ROOT / "casework").rglob("*.py")) + list((ROOT / "linkanalysis").rglob("*.py")):
+    sources = [*(ROOT / "casework").rglob("*.py"), *(ROOT / "linkanalysis").rglob("*.py")]
+    for path in sources:
         if (ROOT / "linkanalysis" / "graph") in path.parents:
             continue
         if pattern.search(path.read_text(encoding="utf-8")):
