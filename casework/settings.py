@@ -32,7 +32,9 @@ DATABASE_URL = env_url(
 )
 REDIS_URL = env_url("REDIS_URL", None, {"redis", "rediss"})
 GRAPH_URL = env_url("GRAPH_URL", None, {"falkordb", "bolt", "neo4j", "bolt+s", "neo4j+s"})
-GRAPH_NAME = env_str("GRAPH_NAME", "casework")
+# the graph is a key of its own in FalkorDB's Redis; it must not share a name with the
+# Celery queue when one Redis serves both (the embedded default)
+GRAPH_NAME = env_str("GRAPH_NAME", "casework-graph")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -174,7 +176,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "casework")
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "casework-tasks")
+if CELERY_TASK_DEFAULT_QUEUE == GRAPH_NAME:
+    raise ImproperlyConfigured("CELERY_QUEUE and GRAPH_NAME must differ (one Redis key each)")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 # the graph sees a committed link within about a second (GRAPH_SYNC_INTERVAL_S)

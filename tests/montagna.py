@@ -18,7 +18,28 @@ from zoneinfo import ZoneInfo
 from casework.entities import imports, services
 from casework.evidence import services as evidence_services
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "montagna"
+
+def _shared() -> Path:
+    """../shared beside the checkout (as CI has it), or beside the repository this one was
+    cloned from (a fresh clone in a temporary folder), or SHARED_DIR. Missing data fails
+    the tests that need it; nothing is skipped."""
+    import os
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    candidates = [Path(os.environ["SHARED_DIR"])] if os.environ.get("SHARED_DIR") else []
+    candidates.append(root.parent / "shared")
+    origin = subprocess.run(["git", "config", "--get", "remote.origin.url"], cwd=root,
+                            capture_output=True, text=True).stdout.strip()
+    if origin and "://" not in origin:
+        candidates.append(Path(origin).resolve().parent / "shared")
+    for candidate in candidates:
+        if (candidate / "data").is_dir():
+            return candidate
+    return candidates[0]
+
+
+DATA = _shared() / "data" / "montagna"
 START = datetime(2005, 1, 1, 8, 0, tzinfo=ZoneInfo("Europe/Rome"))
 
 

@@ -126,6 +126,7 @@ def calls() -> list[Call]:
              room_write(201, {"lead", "member"}),
              body={"kind": "calls", "file": lambda: csv_upload(CALLS_CSV)}, fmt="multipart"),
         Call("import-status", "get", "/api/imports/{import_job}/", room_read()),
+        Call("case-graph", "get", "/api/cases/{case}/graph/", room_read()),
         Call("case-key-players", "get", "/api/cases/{case}/key-players/", room_read()),
         Call("case-bundle", "get", "/api/cases/{case}/bundle/", room_read()),
         Call("search", "get", "/api/search/?q=13812345678", _all(200)),

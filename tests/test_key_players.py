@@ -33,3 +33,19 @@ def test_montagna_meetings(api, people, room):
     assert [number[d["entity"]["id"]] for d in body["disruption"]] == [18, 25, 29, 22, 68]
     assert body["disruption"][-1]["largest_group_fraction"] == 0.4239   # 92 → 39
     assert body["results"][0]["entity"]["label"] == "Montagna #18"
+
+
+def test_room_network_with_evidence(api, people, room):
+    from casework.entities import imports
+    from tests.factories import CALLS_CSV
+
+    imports.import_now(actor=people.lead, case_id=room.pk, kind="calls",
+                       data=CALLS_CSV.encode(), name="calls.csv")
+    api.force_login(people.member)
+    body = api.get(f"/api/cases/{room.pk}/graph/").json()
+    assert {n["key"] for n in body["nodes"]} == {"+8613812345678", "+8613987654321",
+                                                  "+8613600001111"}
+    assert len(body["edges"]) == 2
+    edge = next(e for e in body["edges"] if e["count"] == 2)
+    assert edge["kind"] == "CALLED" and edge["evidence"]["kind"] == "call_records"
+    assert edge["first_seen"] == "2021-12-04T02:10:00+08:00"

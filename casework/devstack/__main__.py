@@ -205,10 +205,10 @@ def run(command: list[str]) -> int:
         env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
         # this run's own names on a shared Redis: queue, channel-layer and cache prefixes
         run_id = secrets.token_hex(4)
-        env.setdefault("CELERY_QUEUE", f"casework-test-{run_id}")
+        env.setdefault("CELERY_QUEUE", f"casework-test-queue-{run_id}")
         env.setdefault("CHANNELS_PREFIX", f"casework-test-{run_id}")
         env.setdefault("CACHE_PREFIX", f"casework-test-{run_id}")
-        env.setdefault("GRAPH_NAME", f"casework-test-{run_id}")
+        env.setdefault("GRAPH_NAME", f"casework-test-graph-{run_id}")
         return subprocess.call(command, env=env, cwd=ROOT)
     except KeyboardInterrupt:
         return 130

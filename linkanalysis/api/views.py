@@ -41,3 +41,37 @@ class KeyPlayersView(APIView):
     @extend_schema(responses=KeyPlayersResponse)
     def get(self, request, case_pk):
         return Response(services.key_players_for(user=request.user, case_id=case_pk))
+
+
+class _Node(_EntityRef):
+    role = serializers.CharField(allow_blank=True)
+
+
+class _EvidenceRef(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    description = serializers.CharField()
+
+
+class _Edge(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    source = serializers.IntegerField()
+    target = serializers.IntegerField()
+    count = serializers.IntegerField()
+    first_seen = serializers.DateTimeField(allow_null=True)
+    last_seen = serializers.DateTimeField(allow_null=True)
+    evidence = _EvidenceRef()
+
+
+class RoomNetworkResponse(serializers.Serializer):
+    nodes = _Node(many=True)
+    edges = _Edge(many=True)
+
+
+class RoomNetworkView(APIView):
+    """The room's network: its entities and links, each link with its evidence."""
+
+    @extend_schema(responses=RoomNetworkResponse)
+    def get(self, request, case_pk):
+        return Response(services.room_network_for(user=request.user, case_id=case_pk))
