@@ -28,11 +28,17 @@ def _media_root(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _clean_cache():
-    """Isolate Redis-held state (log-in failure counts) between tests, by key prefix."""
-    from django.core.cache import cache
+def _clean_cache(settings):
+    """Isolate Redis-held state (log-in failure counts) between tests: each test gets a
+    key prefix of its own (no SCAN over a Redis that other processes are busy with)."""
+    import uuid
 
-    cache.delete_pattern("*")
+    default = dict(settings.CACHES["default"])
+    default["KEY_PREFIX"] = f"{default.get('KEY_PREFIX', 'casework')}-{uuid.uuid4().hex[:8]}"
+    settings.CACHES = {**settings.CACHES, "default": default}
+    from axes.handlers.proxy import AxesProxyHandler
+
+    AxesProxyHandler.get_implementation(force=True)  # it holds the cache it was made with
     yield
 
 
