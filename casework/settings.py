@@ -35,6 +35,7 @@ GRAPH_URL = env_url("GRAPH_URL", None, {"falkordb", "bolt", "neo4j", "bolt+s", "
 # the graph is a key of its own in FalkorDB's Redis; it must not share a name with the
 # Celery queue when one Redis serves both (the embedded default)
 GRAPH_NAME = env_str("GRAPH_NAME", "casework-graph")
+GRAPH_TIMEOUT_S = env_int("GRAPH_TIMEOUT_S", 10, minimum=1)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -150,7 +151,7 @@ CACHES = {
         "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env_str("CACHE_PREFIX", "casework"),
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 5},
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 10},
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

@@ -91,10 +91,11 @@ class Neo4jEngine:
 
 def engine_for_url(url: str, graph_name: str) -> GraphEngine:
     scheme = urlsplit(url).scheme
+    timeout = getattr(settings, "GRAPH_TIMEOUT_S", 10)
     if scheme == "falkordb":
-        return FalkorEngine(url, graph_name)
+        return FalkorEngine(url, graph_name, timeout)
     if scheme in {"bolt", "neo4j", "bolt+s", "neo4j+s"}:
-        return Neo4jEngine(url)
+        return Neo4jEngine(url, timeout_s=timeout)
     raise ValueError(f"no graph adapter for {scheme!r}")
 
 
