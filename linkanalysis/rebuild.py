@@ -26,7 +26,7 @@ class RebuildReport:
                 and self.graph.involvements == self.postgres_involvements)
 
 
-def rebuild(batch: int = 5000) -> RebuildReport:
+def rebuild(batch: int = 1000) -> RebuildReport:
     """Empty the graph and write every link and involvement's current state again."""
     repository.delete_everything()
     repository.ensure_schema()

@@ -24,9 +24,10 @@ class DrainResult:
     involvements: int
 
 
-def drain_batch(limit: int = 5000) -> DrainResult:
+def drain_batch(limit: int = 1000) -> DrainResult:
     """Write up to `limit` pending rows to the graph and mark them processed, in one
-    database transaction: if the graph write fails, the rows stay pending (attempts+1)."""
+    database transaction: if the graph write fails, the rows stay pending (attempts+1).
+    Batches stay small because FalkorDB holds Redis' main thread while it writes."""
     with transaction.atomic():
         # SKIP LOCKED: two workers drain different rows instead of waiting on each other
         batch = list(GraphOutbox.objects.select_for_update(skip_locked=True)
@@ -40,6 +41,7 @@ def drain_batch(limit: int = 5000) -> DrainResult:
         involvements = [r.state for r in newest.values() if r.kind == "involvement"]
         ids = [r.pk for r in batch]
         try:
+            repository.ensure_schema_once()
             repository.upsert_links(links)
             repository.upsert_involvements(involvements)
         except Exception:
@@ -59,7 +61,7 @@ class GraphUnavailable(RuntimeError):
     """The graph engine refused or could not be reached; nothing was marked processed."""
 
 
-def drain(max_batches: int = 100, limit: int = 5000) -> DrainResult:
+def drain(max_batches: int = 500, limit: int = 1000) -> DrainResult:
     """Drain until the outbox is empty (or `max_batches` were written)."""
     total = DrainResult(0, 0, 0)
     for _ in range(max_batches):

@@ -27,6 +27,21 @@ def ensure_schema() -> None:
                 raise
 
 
+_schema_ready: set[tuple[str, str]] = set()
+
+
+def ensure_schema_once() -> None:
+    """The indexes, once per process and graph. Without the relationship-id indexes every
+    upsert scans all relationships, and FalkorDB runs writes on Redis' main thread: a
+    large drain then stalls everything else that Redis serves."""
+    from django.conf import settings
+
+    target = (settings.GRAPH_URL, settings.GRAPH_NAME)
+    if target not in _schema_ready:
+        ensure_schema()
+        _schema_ready.add(target)
+
+
 def upsert_links(states: list[dict]) -> int:
     """Write links' full states (MERGE nodes, replace the relationship by link id)."""
     by_kind: dict[str, list[dict]] = defaultdict(list)
