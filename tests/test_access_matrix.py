@@ -191,12 +191,15 @@ def _snapshot():
 
 
 def _drain(layer, channel, timeout=0.15):
+    import redis
+
     async def go():
         got = []
         try:
             while True:
                 got.append(await asyncio.wait_for(layer.receive(channel), timeout))
-        except TimeoutError:
+        # a cancellation that lands mid-read surfaces as redis' own TimeoutError
+        except (TimeoutError, redis.exceptions.TimeoutError):
             return got
 
     return async_to_sync(go)()
