@@ -6,17 +6,16 @@ linkanalysis sync drains them. Until then the table is empty and lag is zero.
 
 from __future__ import annotations
 
-from django.db.models import Min
+from django.db.models import Count, Min
 from django.utils import timezone
 
 from casework.core.models import GraphOutbox
 
 
 def lag() -> tuple[int, float]:
-    pending = GraphOutbox.objects.filter(processed_at__isnull=True)
-    agg = pending.aggregate(oldest=Min("created_at"))
-    rows = pending.count()
-    oldest = agg["oldest"]
+    agg = GraphOutbox.objects.filter(processed_at__isnull=True).aggregate(
+        rows=Count("id"), oldest=Min("created_at"))
+    rows, oldest = agg["rows"], agg["oldest"]
     age = (timezone.now() - oldest).total_seconds() if oldest else 0.0
     return rows, round(age, 3)
 

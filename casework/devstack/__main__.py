@@ -34,6 +34,11 @@ ROOT = Path(__file__).resolve().parents[2]
 PY = sys.executable
 
 
+def _interrupt(signum, frame) -> None:
+    """SIGINT/SIGTERM end the main loop the same way: stop every child, in order."""
+    raise KeyboardInterrupt
+
+
 def say(text: str) -> None:
     print(f"[casework] {text}", flush=True)
 
@@ -110,8 +115,8 @@ def demo(argv: list[str]) -> int:
     sup = Supervisor()
     # Ctrl-C reaches every child of the terminal's process group as well; we stop the
     # ones still running, in order, and wait for all of them.
-    signal.signal(signal.SIGINT, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         servers = start_servers(sup, data, persist=True, want_pg=True, want_redis=True)
         secret_file = data / "secret_key"
@@ -189,7 +194,7 @@ def run_command(argv: list[str]) -> int:
 def run(command: list[str]) -> int:
     sup = Supervisor()
     tmp = Path(tempfile.mkdtemp(prefix="casework-test-"))
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         want_pg = not os.environ.get("DATABASE_URL")
         want_redis = not os.environ.get("REDIS_URL") or not os.environ.get("GRAPH_URL")

@@ -185,15 +185,6 @@ def upsert_aggregated_links(*, case: Case, kind: str, evidence: EvidenceItem, sq
     return changed
 
 
-def entity_for_api(*, actor: User, case_id: int, entity_id: int) -> CaseEntity:
-    case = get_case_for_user(actor, case_id)
-    ce = (CaseEntity.objects.select_related("entity")
-          .filter(case=case, entity_id=entity_id).first())
-    if ce is None:
-        raise NotFound(_("No such entity in this room."))
-    return ce
-
-
 def copy_rows(cursor, table: str, columns: tuple[str, ...], rows) -> None:
     """Stream rows into a table with COPY (psycopg 3): an order of magnitude faster than
     INSERTs for an import's hundreds of thousands of rows."""

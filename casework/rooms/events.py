@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F
+from django.db import connection
 from django.utils.translation import gettext_lazy as _
 
 from casework.core.publish import send_event_on_commit
@@ -76,12 +76,10 @@ def emit(*, case: Case, type: str, payload: dict[str, Any], actor=None) -> RoomE
     The UPDATE … RETURNING on the case row hands out the next id and holds that row's
     lock until commit, so ids follow commit order and `resume after N` never skips one.
     """
-    seq = (
-        Case.objects.filter(pk=case.pk)
-        .update(event_seq=F("event_seq") + 1)
-    )
-    assert seq == 1
-    seq = Case.objects.filter(pk=case.pk).values_list("event_seq", flat=True).get()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE rooms_case SET event_seq = event_seq + 1 WHERE id = %s "
+                       "RETURNING event_seq", [case.pk])
+        seq = cursor.fetchone()[0]
     body = {"type": type, "event_id": seq, "case_id": case.pk, **payload,
             "actor": user_ref(actor)}
     event = RoomEvent.objects.create(case=case, seq=seq, type=type, payload=body, actor=actor)
