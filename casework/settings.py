@@ -36,6 +36,11 @@ GRAPH_URL = env_url("GRAPH_URL", None, {"falkordb", "bolt", "neo4j", "bolt+s", "
 # Celery queue when one Redis serves both (the embedded default)
 GRAPH_NAME = env_str("GRAPH_NAME", "casework-graph")
 GRAPH_TIMEOUT_S = env_int("GRAPH_TIMEOUT_S", 10, minimum=1)
+# time budget of one analysis request on the graph: past it the answer is cut short and
+# flagged `truncated`, never left hanging
+GRAPH_QUERY_BUDGET_MS = env_int("GRAPH_QUERY_BUDGET_MS", 2000, minimum=50)
+# series: an entity in more cases than this (a parcel locker's phone) links nothing
+SERIES_HUB_CAP = env_int("SERIES_HUB_CAP", 50, minimum=2)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -142,7 +147,11 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / ".static")))
-STATICFILES_DIRS = [BASE_DIR / "casework" / "static"]
+STATICFILES_DIRS = [
+    BASE_DIR / "casework" / "static",
+    # the chart library, installed by npm (package.json) and never vendored into git
+    ("vendor/cytoscape", BASE_DIR / "node_modules" / "cytoscape" / "dist"),
+]
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".media")))
 WHITENOISE_USE_FINDERS = True
 

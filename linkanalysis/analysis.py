@@ -16,16 +16,29 @@ import networkx as nx
 from casework.entities.models import Entity, Link
 
 
-def room_network(case_id: int) -> nx.Graph:
-    """Nodes are entity ids (a merged entity counts as the one it was merged into)."""
+def room_network(case_id: int, also: tuple[int, ...] = ()) -> nx.Graph:
+    """Nodes are entity ids (a merged entity counts as the one it was merged into); edges
+    carry the link ids behind them. `also`: further rooms whose links join in."""
     graph = nx.Graph()
-    rows = Link.objects.filter(case_id=case_id).values_list(
-        "source_id", "source__merged_into_id", "target_id", "target__merged_into_id")
-    for source, source_merged, target, target_merged in rows:
+    rows = Link.objects.filter(case_id__in=[case_id, *also]).values_list(
+        "id", "source_id", "source__merged_into_id", "target_id", "target__merged_into_id")
+    for link_id, source, source_merged, target, target_merged in rows:
         a, b = source_merged or source, target_merged or target
         if a != b:
-            graph.add_edge(a, b)
+            if graph.has_edge(a, b):
+                graph[a][b]["links"].append(link_id)
+            else:
+                graph.add_edge(a, b, links=[link_id])
     return graph
+
+
+def groups(graph: nx.Graph, seed: int = 42) -> list[set[int]]:
+    """Louvain communities (networkx; fixed seed so the page shows the same groups on
+    every load), largest first."""
+    if graph.number_of_edges() == 0:
+        return []
+    found = nx.community.louvain_communities(graph, seed=seed)
+    return sorted(found, key=lambda c: (-len(c), min(c)))
 
 
 @dataclass(frozen=True)

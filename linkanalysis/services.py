@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils import timezone
 
 from casework.rooms.access import get_case_for_user
 from casework.rooms.choices import CasePerm
-from linkanalysis import analysis
+from linkanalysis import analysis, explore, series, visibility
+from linkanalysis.graph import repository
 
 
 def key_players_for(*, user, case_id: int, steps: int = 5) -> dict:
@@ -54,3 +56,97 @@ def room_network_for(*, user, case_id: int) -> dict:
 def _local(moment):
     """ISO 8601 in Asia/Shanghai, as the rest of the API shows times."""
     return timezone.localtime(moment).isoformat() if moment else None
+
+
+def expand_for(*, user, entity_id, **options) -> dict:
+    """1–3 hops around an entity the user met in a room they may open."""
+    return explore.expand(user, entity_id, **options)
+
+
+def paths_for(*, user, source, target, max_depth: int = 6) -> dict:
+    return explore.paths(user, source, target, max_depth=max_depth)
+
+
+def series_for(*, user, case_id: int) -> dict:
+    case = get_case_for_user(user, case_id, CasePerm.ANALYSE)
+    return series.series_for_case(user, case)
+
+
+def groups_for(*, user, case_id: int) -> dict:
+    """Louvain groups over the room's network joined with the networks of the series
+    cases the user may open (a closed room's entities never enter a group)."""
+    case = get_case_for_user(user, case_id, CasePerm.ANALYSE)
+    found = series.series_for_case(user, case)
+    linked = tuple(r["case"]["id"] for r in found["results"] if r["case"])
+    graph = analysis.room_network(case.pk, also=linked)
+    found_groups = analysis.groups(graph)
+    refs = analysis.entity_refs(case.pk, set(graph.nodes))
+    results = []
+    for number, members in enumerate(found_groups, start=1):
+        sub = graph.subgraph(members)
+        links = sorted(i for _a, _b, ids in sub.edges(data="links") for i in ids)
+        results.append({"id": number, "size": len(members),
+                        "members": [refs[m] for m in sorted(members)], "links": links})
+    return {"results": results, "cases": [case.pk, *linked]}
+
+
+def deep_dig_for(*, user, case_id: int, sources: list[int] | None = None,
+                 limit: int = 20) -> dict:
+    """From the case's arrested suspects (or the given entities of the room), their most
+    frequent contacts that are not yet in the case: CALLED and MET links, directly or
+    through the phones they use, in rooms the user may open, ranked by how often."""
+    from casework.entities.models import CaseEntity
+
+    case = get_case_for_user(user, case_id, CasePerm.ANALYSE)
+    in_case = CaseEntity.objects.filter(case=case).select_related("entity")
+    if sources:
+        in_case = in_case.filter(entity_id__in=sources)
+    else:
+        in_case = in_case.filter(entity__kind="person", role="suspect")
+    starts = {}
+    for ce in in_case:
+        shown = ce.entity.merged_into or ce.entity
+        starts[(shown.kind, shown.key)] = ce
+    rows = repository.contacts(list(starts), limit=5000,
+                               timeout_ms=settings.GRAPH_QUERY_BUDGET_MS) if starts else []
+    open_ids = visibility.open_cases(user, {int(r["case_id"]) for r in rows})
+    room = {(ce.entity.kind, ce.entity.key) for ce in
+            CaseEntity.objects.filter(case=case).select_related("entity")}
+    tally: dict[tuple, dict] = {}
+    for r in rows:
+        contact = (r["kind"], r["key"])
+        if int(r["case_id"]) not in open_ids or contact in room:
+            continue
+        entry = tally.setdefault(contact, {"count": 0, "via": set(), "cases": set()})
+        entry["count"] += int(r["count"] or 1)
+        entry["via"].add((r["from_kind"], r["from_key"]))
+        entry["cases"].add(int(r["case_id"]))
+    ranked = sorted(tally.items(), key=lambda kv: (-kv[1]["count"], kv[0]))[:limit]
+    refs = visibility.node_refs(user, {c for c, _e in ranked} | set(starts),
+                                case_ids=list(set(open_ids) | {case.pk}))
+    return {
+        "sources": [refs[s] for s in starts if s in refs],
+        "results": [{"entity": refs[c], "count": e["count"],
+                     "via": [refs[v] for v in sorted(e["via"]) if v in refs],
+                     "cases": [{"id": i, "number": open_ids[i]["number"]}
+                               for i in sorted(e["cases"])]}
+                    for c, e in ranked if c in refs],
+    }
+
+
+def room_network_graphml(*, user, case_id: int) -> str:
+    """The room's network as GraphML (for i2 Analyst's Notebook, Gephi, yEd)."""
+    import networkx as nx
+
+    data = room_network_for(user=user, case_id=case_id)
+    graph = nx.MultiDiGraph()
+    for node in data["nodes"]:
+        graph.add_node(node["id"], kind=node["kind"], key=node["key"], label=node["label"],
+                       role=node["role"])
+    for edge in data["edges"]:
+        attrs = {"link_id": edge["id"], "kind": edge["kind"], "count": edge["count"],
+                 "evidence_id": edge["evidence"]["id"],
+                 "evidence": edge["evidence"]["description"],
+                 "first_seen": edge["first_seen"] or "", "last_seen": edge["last_seen"] or ""}
+        graph.add_edge(edge["source"], edge["target"], key=edge["id"], **attrs)
+    return "\n".join(nx.generate_graphml(graph))

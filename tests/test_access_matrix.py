@@ -20,7 +20,14 @@ from casework.core.models import AuditEntry
 from casework.entities import imports
 from casework.entities import services as entity_services
 from casework.evidence import services as evidence_services
-from casework.rooms.models import Case, CaseUserObjectPermission, Membership, Message, RoomEvent
+from casework.rooms.models import (
+    AccessRequest,
+    Case,
+    CaseUserObjectPermission,
+    Membership,
+    Message,
+    RoomEvent,
+)
 from tests.factories import CALLS_CSV, csv_upload, make_people, make_room, png_upload
 
 ACTORS = ["anonymous", "outsider", "patrol", "observer", "member", "lead", "leader",
@@ -128,6 +135,21 @@ def calls() -> list[Call]:
         Call("import-status", "get", "/api/imports/{import_job}/", room_read()),
         Call("case-graph", "get", "/api/cases/{case}/graph/", room_read()),
         Call("case-key-players", "get", "/api/cases/{case}/key-players/", room_read()),
+        Call("case-series", "get", "/api/cases/{case}/series/", room_read()),
+        Call("case-groups", "get", "/api/cases/{case}/groups/", room_read()),
+        Call("case-deep-dig", "get", "/api/cases/{case}/deep-dig/", room_read()),
+        Call("graph-expand", "get", "/api/graph/expand/?entity={phone_a}&depth=2",
+             room_read()),
+        Call("graph-paths", "get", "/api/graph/paths/?source={phone_a}&target={phone_b}",
+             room_read()),
+        Call("access-requests", "get", "/api/access-requests/", _all(200)),
+        # a token that is not one: refused for everyone (the flows: test_access_requests)
+        Call("access-requests", "post", "/api/access-requests/", _all(400),
+             body={"token": "not-a-token"}),
+        Call("access-request-grant", "post", "/api/access-requests/{access_request}/grant/",
+             room_write(200, {"lead"}), body={"hours": 24}),
+        Call("access-request-refuse", "post",
+             "/api/access-requests/{access_request}/refuse/", room_write(200, {"lead"})),
         Call("case-bundle", "get", "/api/cases/{case}/bundle/", room_read()),
         Call("search", "get", "/api/search/?q=13812345678", _all(200)),
         Call("schema", "get", "/api/schema/", _all(200)),
@@ -227,7 +249,8 @@ def test_matrix(call: Call, actor: str, org, api, django_capture_on_commit_callb
     merge = entity_services.merge_entities(actor=people.lead, case_id=case.pk,
                                            survivor=phone_c.entity_id,
                                            merged=phone_d.entity_id, reason="同一人")
-    values = {"case": case.pk, "membership": membership.pk, "unit": org.county.pk,
+    access_request = AccessRequest.objects.create(case=case, requester=people.spare)
+    values = {"access_request": access_request.pk, "case": case.pk, "membership": membership.pk, "unit": org.county.pk,
               "foreign_unit": org.foreign_city.pk, "spare": people.spare.pk, "actor": actor,
               "evidence": evidence.pk, "phone_a": phone_a.entity_id,
               "phone_b": phone_b.entity_id, "import_job": job.pk, "merge": merge.pk}

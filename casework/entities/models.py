@@ -206,3 +206,26 @@ class EntityMerge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merged_id} → {self.survivor_id}"
+
+
+class SeriesAlert(models.Model):
+    """Two cases found to share an entity: the rooms were told once, and only once (the
+    unique pair makes a second notice impossible, whichever worker finds it)."""
+
+    case_low = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    case_high = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    entity = models.ForeignKey(Entity, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case_low", "case_high"], name="series_alert_once"),
+            models.CheckConstraint(condition=models.Q(case_low__lt=models.F("case_high")),
+                                   name="series_alert_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_low_id} ~ {self.case_high_id}"
+
+    def other(self, case_id: int) -> int:
+        return self.case_high_id if case_id == self.case_low_id else self.case_low_id

@@ -70,3 +70,15 @@ def search(user, query: str) -> list[dict]:
         else:
             result["other_cases"] += 1
     return list(out.values())
+
+
+def personalise_series_alert(payload: dict, user) -> dict:
+    """A series alert as this user may see it: the other case's number and title only if
+    they may open it; otherwise just that another case shares the entity."""
+    from casework.entities.models import SeriesAlert
+
+    alert = SeriesAlert.objects.filter(pk=payload.get("id")).first()
+    other = alert.other(payload["case_id"]) if alert else None
+    case = (visible_cases(user).filter(pk=other).values("id", "number", "title").first()
+            if other else None)
+    return {**payload, "case": case, "masked": case is None}

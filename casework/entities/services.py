@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from casework.accounts.models import User
 from casework.core import audit
 from casework.core.errors import Conflict, NotFound, contains_nul
+from casework.core.publish import enqueue_on_commit
 from casework.entities import outbox
 from casework.entities.choices import UNDIRECTED, EntityKind, LinkKind, PersonRole
 from casework.entities.events import entity_payload, link_payload
@@ -60,6 +61,9 @@ def ensure_in_case(*, case: Case, entity_ids: list[int], actor: User | None,
     created = list(CaseEntity.objects.filter(case=case, entity_id__in=[c.entity_id for c in new])
                    .select_related("entity"))
     outbox.enqueue_involvements(created)
+    if created:
+        enqueue_on_commit("casework.entities.tasks.detect_series", case.pk,
+                          [c.entity_id for c in created])
     return created
 
 

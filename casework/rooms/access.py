@@ -1,9 +1,11 @@
 """The choke point for reading cases: every list, detail, consumer and task asks here.
 
-Two sources of access, both derived, never edited by hand:
+Three sources of access, all derived, never edited by hand:
 - guardian rows written from room memberships (casework.rooms.permissions);
 - leadership of a unit sees and analyses the rooms of its unit and everything below it
-  (a materialised-path prefix match on the owning unit).
+  (a materialised-path prefix match on the owning unit);
+- an access request granted by the room's lead: see and analyse, until it expires
+  (checked here at every request, so a lapsed grant needs no clean-up job).
 Anything else is invisible: callers turn NotFound into 404 so an outsider cannot even
 learn that a room exists.
 """
@@ -11,11 +13,12 @@ learn that a room exists.
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from casework.accounts.choices import OrgRole
 from casework.core.errors import Conflict, NotFound, NotPermitted
 from casework.rooms.choices import WRITE_PERMS, CasePerm
-from casework.rooms.models import Case, CaseUserObjectPermission
+from casework.rooms.models import AccessRequest, Case, CaseUserObjectPermission
 from casework.rooms.permissions import case_permission_ids
 
 LEADERSHIP_PERMS = frozenset({CasePerm.VIEW.value, CasePerm.ANALYSE.value})
@@ -39,9 +42,16 @@ def visible_cases(user, perm: str = CasePerm.VIEW) -> QuerySet[Case]:
         user_id=user.pk, permission_id=permission_id
     ).values("content_object_id")
     condition = Q(pk__in=granted)
-    if perm in LEADERSHIP_PERMS and _is_unit_leader(user):
-        condition |= Q(owning_unit__path__startswith=user.unit.path)
+    if perm in LEADERSHIP_PERMS:
+        condition |= Q(pk__in=_granted_requests(user).values("case_id"))
+        if _is_unit_leader(user):
+            condition |= Q(owning_unit__path__startswith=user.unit.path)
     return Case.objects.filter(condition)
+
+
+def _granted_requests(user):
+    return AccessRequest.objects.filter(requester_id=user.pk, status="granted",
+                                        expires_at__gt=timezone.now())
 
 
 def case_perms(user, case: Case) -> frozenset[str]:
@@ -53,6 +63,8 @@ def case_perms(user, case: Case) -> frozenset[str]:
         .values_list("permission__codename", flat=True)
     )
     if _is_unit_leader(user) and case.owning_unit.path.startswith(user.unit.path):
+        held |= LEADERSHIP_PERMS
+    elif _granted_requests(user).filter(case_id=case.pk).exists():
         held |= LEADERSHIP_PERMS
     return frozenset(held)
 

@@ -44,3 +44,9 @@ WRITE_PERMS = frozenset(p.value for p in (
     CasePerm.POST, CasePerm.MANAGE_MEMBERS, CasePerm.DISPATCH, CasePerm.RECORD_ARRESTS,
     CasePerm.CHANGE,
 ))
+
+
+class AccessRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")

@@ -69,6 +69,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             missed = await database_sync_to_async(selectors.room_events_after)(
                 self.case_id, after)
             for event in missed:
+                event = await self._for_me(event)
                 await self.send(text_data=json.dumps(event, ensure_ascii=False))
             if len(missed) < 500:
                 break
@@ -96,8 +97,16 @@ class RoomConsumer(AsyncWebsocketConsumer):
             {"type": "error", "code": code, "message": message, "client_id": client_id},
             ensure_ascii=False))
 
+    async def _for_me(self, payload: dict) -> dict:
+        """Events whose wording depends on who reads them (need-to-know)."""
+        if payload.get("type") == "series.alert":
+            from casework.entities.selectors import personalise_series_alert
+
+            return await database_sync_to_async(personalise_series_alert)(payload, self.user)
+        return payload
+
     async def casework_event(self, event):
-        payload = event["event"]
+        payload = await self._for_me(event["event"])
         await self.send(text_data=json.dumps(payload, ensure_ascii=False))
         removed = payload.get("type") == "member.removed"
         if removed and (payload.get("user") or {}).get("id") == self.user.pk:

@@ -58,7 +58,22 @@ _LINK = {"kind": {"type": "string"}, "source": {"type": "integer"},
 _IMPORT = {"kind": {"enum": ["calls", "sightings"]}, "counts": {"type": "object"},
            "evidence_id": {"type": "integer"}}
 
+_ENTITY_REF = {"type": "object", "required": ["id", "kind", "key"],
+               "properties": {"id": {"type": "integer"}, "kind": {"type": "string"},
+                              "key": {"type": "string"}}}
+_ACCESS = {"requester": {**USER, "properties": {**USER["properties"],
+                                                "unit": {"type": "string"}}},
+           "reason": {"type": "string"}, "status": {"enum": ["pending", "granted", "refused"]},
+           "shared": {"type": "array", "items": _ENTITY_REF}, "expires_at": _TIME}
+# The other case is not in the stored event: the consumer adds it per user, and only
+# for users who may open it (need-to-know).
+_SERIES = {"entity": _ENTITY_REF, "case": {"type": ["object", "null"]},
+           "masked": {"type": "boolean"}}
+
 EVENT_SCHEMAS: dict[str, dict] = {
+    **{t: _event(t, _ACCESS, list(_ACCESS)) for t in
+       ("access.requested", "access.granted", "access.refused")},
+    "series.alert": _event("series.alert", _SERIES, ["entity"]),
     **{t: _event(t, _EVIDENCE, list(_EVIDENCE)) for t in
        ("evidence.added", "evidence.corrected", "evidence.withdrawn")},
     "custody.transferred": _event("custody.transferred", _CUSTODY, list(_CUSTODY)),

@@ -31,11 +31,17 @@ EVENT_LABELS = {
     "link.added": _("Link added"),
     "import.succeeded": _("Import finished"),
     "entity.merged": _("Entities merged or separated"),
+    "access.requested": _("Access to the room requested"),
+    "access.granted": _("Access to the room granted"),
+    "access.refused": _("Access to the room refused"),
+    "series.alert": _("Linked to another case"),
 }
 
 def subject(payload: dict) -> str:
     """Who or what an event is about, for the timeline ("member.added" → the new member)."""
-    user = payload.get("user")
+    user = payload.get("user") or payload.get("requester")
+    if payload.get("type") == "series.alert":
+        return (payload.get("entity") or {}).get("key", "")
     if user:
         return user.get("display_name") or user.get("username", "")
     return ""

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from guardian.models import UserObjectPermissionBase
 
 from casework.accounts.models import Unit
-from casework.rooms.choices import CasePerm, CaseStatus, Category, RoomRole
+from casework.rooms.choices import AccessRequestStatus, CasePerm, CaseStatus, Category, RoomRole
 from casework.rooms.querysets import CaseQuerySet
 
 EARLIEST_ALARM = datetime(1990, 1, 1, tzinfo=UTC)
@@ -145,3 +145,48 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class AccessRequest(models.Model):
+    """A request, from a masked link-analysis result, to see a room the user may not open.
+
+    The requester never learns which room it is until the lead grants it: the request
+    carries the room's id but the API shows the requester only its status. A grant is
+    time-limited; the choke point (casework.rooms.access) honours it only until
+    `expires_at`, so nothing has to run when it lapses.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="access_requests")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="access_requests")
+    # the room whose analysis found the link, and the requester's entities it shares
+    from_case = models.ForeignKey(Case, null=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    shared_entities = models.JSONField(default=list, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=AccessRequestStatus.choices,
+                              default=AccessRequestStatus.PENDING, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(_("access until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        indexes = [models.Index(fields=["requester", "status", "expires_at"],
+                                name="access_grant_lookup")]
+        constraints = [
+            # one open request per user and room: asking twice changes nothing
+            models.UniqueConstraint(fields=["case", "requester"],
+                                    condition=models.Q(status="pending"),
+                                    name="one_pending_access_request"),
+            models.CheckConstraint(condition=~models.Q(status="granted")
+                                   | models.Q(expires_at__isnull=False),
+                                   name="grant_has_expiry"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester} → {self.case_id} ({self.status})"

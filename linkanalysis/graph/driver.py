@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from linkanalysis.graph.port import GraphEngine
+from linkanalysis.graph.port import GraphEngine, GraphTimeout
 
 log = logging.getLogger(__name__)
 _lock = threading.Lock()
@@ -33,17 +33,23 @@ class FalkorEngine:
     def ping(self) -> None:
         self._graph.query("RETURN 1")
 
-    def _run(self, query: str, params: dict[str, Any] | None, read_only: bool) -> list[dict]:
+    def _run(self, query: str, params: dict[str, Any] | None, read_only: bool,
+             timeout_ms: int | None = None) -> list[dict]:
         if read_only:
-            result = self._graph.ro_query(query, params or {})
+            try:
+                result = self._graph.ro_query(query, params or {}, timeout=timeout_ms)
+            except Exception as exc:
+                if "timed out" in str(exc).lower():
+                    raise GraphTimeout(str(exc)) from exc
+                raise
         else:
             result = self._graph.query(query, params or {})
         header = [h[1] if isinstance(h, list | tuple) else h for h in result.header]
         return [dict(zip(header, row, strict=True)) for row in result.result_set]
 
-    def read(self, query, params=None):
+    def read(self, query, params=None, timeout_ms=None):
         try:
-            return self._run(query, params, read_only=True)
+            return self._run(query, params, read_only=True, timeout_ms=timeout_ms)
         except Exception as exc:
             # FalkorDB creates a graph on its first write; before that, reads find nothing
             if "empty key" in str(exc):
@@ -75,9 +81,17 @@ class Neo4jEngine:
     def ping(self) -> None:
         self._driver.verify_connectivity()
 
-    def read(self, query, params=None):
-        records, _, _ = self._driver.execute_query(
-            query, params or {}, database_=self._database, routing_="r")
+    def read(self, query, params=None, timeout_ms=None):
+        import neo4j
+
+        text = neo4j.Query(query, timeout=timeout_ms / 1000) if timeout_ms else query
+        try:
+            records, _, _ = self._driver.execute_query(
+                text, params or {}, database_=self._database, routing_="r")
+        except neo4j.exceptions.ClientError as exc:
+            if "TransactionTimedOut" in (exc.code or ""):
+                raise GraphTimeout(str(exc)) from exc
+            raise
         return [r.data() for r in records]
 
     def write(self, query, params=None):

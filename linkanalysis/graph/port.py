@@ -15,8 +15,15 @@ class GraphEngine(Protocol):
 
     def ping(self) -> None: ...
 
-    def read(self, query: str, params: dict[str, Any] | None = None) -> list[dict]: ...
+    def read(self, query: str, params: dict[str, Any] | None = None,
+             timeout_ms: int | None = None) -> list[dict]:
+        """Run a read-only statement; past `timeout_ms` the engine aborts it and this
+        raises GraphTimeout."""
 
     def write(self, query: str, params: dict[str, Any] | None = None) -> list[dict]: ...
 
     def close(self) -> None: ...
+
+
+class GraphTimeout(RuntimeError):
+    """A read ran past its time budget and was aborted by the engine."""

@@ -64,3 +64,84 @@ NEO4J_SCHEMA = [
       for kind in LINK_KINDS],
     "CREATE INDEX involved_entity IF NOT EXISTS FOR ()-[i:INVOLVED_IN]-() ON (i.entity_id)",
 ]
+
+# ---- analysis reads -------------------------------------------------------------------
+# Times are epoch milliseconds (FalkorDB has no temporal functions); a link without a time
+# passes any window.
+
+# One hop out of a frontier of nodes: the expansion runs level by level, so the work per
+# level is bounded by $limit instead of growing with the number of paths.
+EXPAND_STEP = """
+UNWIND $frontier AS f
+MATCH (s:Entity {kind: f.kind, key: f.key})-[l]-(n:Entity)
+WHERE type(l) IN $types
+  AND coalesce(l.last_seen, $until) >= $since AND coalesce(l.first_seen, $since) <= $until
+RETURN s.kind AS from_kind, s.key AS from_key, n.kind AS to_kind, n.key AS to_key,
+       type(l) AS kind, l.id AS id, l.case_id AS case_id, l.count AS count,
+       l.first_seen AS first_seen, l.last_seen AS last_seen, l.evidence_id AS evidence_id,
+       startNode(l).kind AS source_kind, startNode(l).key AS source_key
+LIMIT $limit
+"""
+
+# All shortest paths between two entities over entity links only (never through case
+# nodes). The bound of a variable-length pattern cannot be a parameter: one text per depth.
+# Both endpoints are bound first: FalkorDB runs allShortestPaths only between bound nodes
+# (GRAPH-ENGINES.md); Neo4j's linter flags the two MATCHes as a cartesian product, which
+# here is two single-node index lookups.
+_PATHS = """
+MATCH (a:Entity {kind: $source_kind, key: $source_key})
+MATCH (b:Entity {kind: $target_kind, key: $target_key})
+WITH a, b
+MATCH p = allShortestPaths((a)-[:__KINDS__*..__DEPTH__]-(b))
+RETURN [n IN nodes(p) | [n.kind, n.key]] AS nodes,
+       [r IN relationships(p) | {id: r.id, kind: type(r), case_id: r.case_id,
+        count: r.count, first_seen: r.first_seen, last_seen: r.last_seen,
+        evidence_id: r.evidence_id, source_kind: startNode(r).kind,
+        source_key: startNode(r).key}] AS links
+LIMIT $limit
+"""
+MAX_PATH_DEPTH = 6
+SHORTEST_PATHS = {
+    depth: _PATHS.replace("__KINDS__", "|".join(LINK_KINDS)).replace("__DEPTH__", str(depth))
+    for depth in range(1, MAX_PATH_DEPTH + 1)
+}
+
+# Series: the case's entities and, for each, the other cases it is involved in. An entity
+# in very many cases (a parcel locker's phone) is reported with its count and no list.
+SERIES_DIRECT = """
+MATCH (c:Case {id: $case_id})<-[:INVOLVED_IN]-(e:Entity)-[:INVOLVED_IN]->(o:Case)
+WHERE o.id <> $case_id
+WITH e, collect(DISTINCT o.id) AS cases
+RETURN e.kind AS kind, e.key AS key, size(cases) AS n_cases,
+       CASE WHEN size(cases) <= $hub_cap THEN cases ELSE [] END AS cases
+"""
+
+# Two hops: a case entity (not a hub) linked to an entity of another case that is not
+# itself one of this case's entities and not a hub.
+SERIES_TWO_HOPS = """
+MATCH (c:Case {id: $case_id})<-[:INVOLVED_IN]-(e:Entity)-[l]-(f:Entity)
+WHERE type(l) IN $link_kinds AND NOT e.key IN $hubs AND NOT (f)-[:INVOLVED_IN]->(c)
+WITH e, l, f
+LIMIT $limit
+MATCH (f)-[:INVOLVED_IN]->(o:Case)
+WITH e, l, f, collect(DISTINCT o.id) AS cases
+WHERE size(cases) <= $hub_cap
+RETURN e.kind AS kind, e.key AS key, f.kind AS via_kind, f.key AS via_key,
+       type(l) AS link_kind, l.case_id AS link_case, cases
+"""
+
+# Contacts of given entities (deep digging): CALLED and MET links, and the same through
+# the phones a person USES.
+CONTACTS = """
+UNWIND $sources AS s
+MATCH (p:Entity {kind: s.kind, key: s.key})
+OPTIONAL MATCH (p)-[u:USES]-(ph:Entity {kind: 'phone'})
+WITH p, collect(ph) + [p] AS selves, collect(u.case_id) AS use_cases
+UNWIND selves AS me
+MATCH (me)-[l:CALLED|MET]-(x:Entity)
+WHERE NOT x IN selves
+RETURN p.kind AS from_kind, p.key AS from_key, me.kind AS via_kind, me.key AS via_key,
+       x.kind AS kind, x.key AS key, type(l) AS link_kind, l.case_id AS case_id,
+       l.count AS count
+LIMIT $limit
+"""

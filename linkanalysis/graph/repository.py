@@ -83,3 +83,46 @@ def dump_links() -> set[tuple]:
     """Every link relationship as (kind, id, source key, target key, count, version)."""
     return {(r["kind"], int(r["id"]), r["source"], r["target"], int(r["count"]),
              int(r["version"])) for r in get_engine().read(queries.DUMP_LINKS)}
+
+
+# ---- analysis reads -------------------------------------------------------------------
+# Nodes are named by (kind, key), the entity's normalised identity in PostgreSQL too.
+
+NO_TIME_LOW, NO_TIME_HIGH = -(2**62), 2**62
+
+
+def expand_step(frontier: list[tuple[str, str]], *, types: list[str], since_ms: int | None,
+                until_ms: int | None, limit: int, timeout_ms: int) -> list[dict]:
+    """Links of the frontier nodes (one hop), at most `limit` rows."""
+    kinds = [t for t in types if t in queries.LINK_KINDS]
+    params = {"frontier": [{"kind": k, "key": key} for k, key in frontier],
+              "types": kinds, "limit": int(limit),
+              "since": NO_TIME_LOW if since_ms is None else int(since_ms),
+              "until": NO_TIME_HIGH if until_ms is None else int(until_ms)}
+    return get_engine().read(queries.EXPAND_STEP, params, timeout_ms=timeout_ms)
+
+
+def shortest_paths(source: tuple[str, str], target: tuple[str, str], *, max_depth: int,
+                   limit: int, timeout_ms: int) -> list[dict]:
+    """All shortest paths (up to `limit`) of at most `max_depth` links."""
+    depth = max(1, min(int(max_depth), queries.MAX_PATH_DEPTH))
+    params = {"source_kind": source[0], "source_key": source[1],
+              "target_kind": target[0], "target_key": target[1], "limit": int(limit)}
+    return get_engine().read(queries.SHORTEST_PATHS[depth], params, timeout_ms=timeout_ms)
+
+
+def series_direct(case_id: int, *, hub_cap: int, timeout_ms: int) -> list[dict]:
+    return get_engine().read(queries.SERIES_DIRECT, {"case_id": case_id, "hub_cap": hub_cap},
+                             timeout_ms=timeout_ms)
+
+
+def series_two_hops(case_id: int, *, hubs: list[str], hub_cap: int, limit: int,
+                    timeout_ms: int) -> list[dict]:
+    params = {"case_id": case_id, "hubs": hubs, "hub_cap": hub_cap, "limit": int(limit),
+              "link_kinds": list(queries.LINK_KINDS)}
+    return get_engine().read(queries.SERIES_TWO_HOPS, params, timeout_ms=timeout_ms)
+
+
+def contacts(sources: list[tuple[str, str]], *, limit: int, timeout_ms: int) -> list[dict]:
+    params = {"sources": [{"kind": k, "key": key} for k, key in sources], "limit": int(limit)}
+    return get_engine().read(queries.CONTACTS, params, timeout_ms=timeout_ms)
