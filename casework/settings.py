@@ -39,7 +39,8 @@ GRAPH_TIMEOUT_S = env_int("GRAPH_TIMEOUT_S", 10, minimum=1)
 # time budget of one analysis request on the graph: past it the answer is cut short and
 # flagged `truncated`, never left hanging
 GRAPH_QUERY_BUDGET_MS = env_int("GRAPH_QUERY_BUDGET_MS", 2000, minimum=50)
-# series: an entity in more cases than this (a parcel locker's phone) links nothing
+# series: an entity shared with more other cases than this (a parcel locker's phone)
+# links nothing
 SERIES_HUB_CAP = env_int("SERIES_HUB_CAP", 50, minimum=2)
 
 INSTALLED_APPS = [

@@ -4,7 +4,7 @@ directly or within two hops, ranked by a score that weighs what is shared.
 Score of a linked case = the sum, over the distinct entities that tie it to this case, of
     type weight × rarity × (1 for a shared entity, 0.5 for one two hops away)
 with rarity = 1 / log2(1 + the number of cases the entity appears in). An entity in more
-than SERIES_HUB_CAP cases (a parcel locker's phone, a taxi company's switchboard) counts
+than SERIES_HUB_CAP other cases (a parcel locker's phone, a taxi company's switchboard) counts
 for nothing: it would tie everything to everything. Two hops: one of this case's entities
 linked to an entity of the other case (both under the cap).
 
@@ -51,7 +51,8 @@ def candidates(case_id: int, hub_cap: int, budget_ms: int) -> tuple[dict[int, Ca
     time budget cut the two-hop part short."""
     found: dict[int, Candidate] = {}
     direct = repository.series_direct(case_id, hub_cap=hub_cap, timeout_ms=budget_ms)
-    hubs = [(r["kind"], r["key"], int(r["n_cases"])) for r in direct
+    # (kind, key, number of cases including this one)
+    hubs = [(r["kind"], r["key"], int(r["n_cases"]) + 1) for r in direct
             if int(r["n_cases"]) > hub_cap]
     for r in direct:
         n = int(r["n_cases"]) + 1  # with this case
@@ -94,6 +95,8 @@ def series_for_case(user, case, *, limit: int = 50) -> dict:
     open_ids = visibility.open_cases(user, {c.case_id for c in ranked})
     own_nodes = {n for c in ranked for n in c.direct} | {o for c in ranked for o, _v in c.via}
     own = visibility.node_refs(user, own_nodes, case_ids=[case.pk])
+    theirs = visibility.node_refs(user, {o for c in ranked for _m, o in c.via},
+                                  case_ids=list(open_ids))
     results = []
     for cand in ranked:
         visible = cand.case_id in open_ids
@@ -108,7 +111,9 @@ def series_for_case(user, case, *, limit: int = 50) -> dict:
                 reasons.append(_("your %(kind)s %(label)s is linked (%(link)s) to the "
                                  "%(other_kind)s %(other)s of that case")
                                % {"kind": _word(mine[0]), "label": label, "link": link_kind,
-                                  "other_kind": _word(other[0]), "other": other[1]})
+                                  "other_kind": _word(other[0]),
+                                  "other": theirs[other]["label"] if other in theirs
+                                  else other[1]})
             else:
                 reasons.append(_("your %(kind)s %(label)s is two links away from that case")
                                % {"kind": _word(mine[0]), "label": label})

@@ -132,21 +132,3 @@ def deep_dig_for(*, user, case_id: int, sources: list[int] | None = None,
                                for i in sorted(e["cases"])]}
                     for c, e in ranked if c in refs],
     }
-
-
-def room_network_graphml(*, user, case_id: int) -> str:
-    """The room's network as GraphML (for i2 Analyst's Notebook, Gephi, yEd)."""
-    import networkx as nx
-
-    data = room_network_for(user=user, case_id=case_id)
-    graph = nx.MultiDiGraph()
-    for node in data["nodes"]:
-        graph.add_node(node["id"], kind=node["kind"], key=node["key"], label=node["label"],
-                       role=node["role"])
-    for edge in data["edges"]:
-        attrs = {"link_id": edge["id"], "kind": edge["kind"], "count": edge["count"],
-                 "evidence_id": edge["evidence"]["id"],
-                 "evidence": edge["evidence"]["description"],
-                 "first_seen": edge["first_seen"] or "", "last_seen": edge["last_seen"] or ""}
-        graph.add_edge(edge["source"], edge["target"], key=edge["id"], **attrs)
-    return "\n".join(nx.generate_graphml(graph))

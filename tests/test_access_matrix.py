@@ -250,7 +250,8 @@ def test_matrix(call: Call, actor: str, org, api, django_capture_on_commit_callb
                                            survivor=phone_c.entity_id,
                                            merged=phone_d.entity_id, reason="同一人")
     access_request = AccessRequest.objects.create(case=case, requester=people.spare)
-    values = {"access_request": access_request.pk, "case": case.pk, "membership": membership.pk, "unit": org.county.pk,
+    values = {"access_request": access_request.pk, "case": case.pk,
+              "membership": membership.pk, "unit": org.county.pk,
               "foreign_unit": org.foreign_city.pk, "spare": people.spare.pk, "actor": actor,
               "evidence": evidence.pk, "phone_a": phone_a.entity_id,
               "phone_b": phone_b.entity_id, "import_job": job.pk, "merge": merge.pk}

@@ -94,3 +94,66 @@ def test_neo4j_linter_catches_errors():
                             capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert result.returncode == 1
     assert "ERROR BROKEN: Variable `m` not defined" in result.stdout
+
+
+def involved(case_id, key, kind="phone"):
+    return {"case_id": case_id, "entity": {"kind": kind, "key": key}, "entity_id": 0,
+            "role": ""}
+
+
+def test_expand_step_is_one_hop_undirected_filtered_and_limited(engine):
+    repository.upsert_links([link(1, "a", "b"), link(2, "c", "a"), link(3, "b", "d"),
+                             {**link(4, "a", "e", kind="USES"), "first_seen_ms": None,
+                              "last_seen_ms": None}])
+    rows = repository.expand_step([("phone", "a")], types=["CALLED", "USES"], since_ms=None,
+                                  until_ms=None, limit=10, timeout_ms=5000)
+    assert sorted(r["to_key"] for r in rows) == ["b", "c", "e"]
+    incoming = next(r for r in rows if r["id"] == 2)
+    assert (incoming["source_key"], incoming["from_key"]) == ("c", "a")
+    only_called = repository.expand_step([("phone", "a")], types=["CALLED"], since_ms=None,
+                                         until_ms=None, limit=10, timeout_ms=5000)
+    assert sorted(r["to_key"] for r in only_called) == ["b", "c"]
+    # a window after the calls keeps only the undated link
+    later = repository.expand_step([("phone", "a")], types=["CALLED", "USES"],
+                                   since_ms=1638562800001, until_ms=None, limit=10,
+                                   timeout_ms=5000)
+    assert [r["to_key"] for r in later] == ["e"]
+    assert len(repository.expand_step([("phone", "a")], types=["CALLED"], since_ms=None,
+                                      until_ms=None, limit=1, timeout_ms=5000)) == 1
+
+
+def test_shortest_paths_over_entity_links_only(engine):
+    repository.upsert_links([link(1, "a", "b"), link(2, "b", "c"), link(3, "a", "x"),
+                             link(4, "x", "c"), link(5, "c", "d")])
+    # a short cut through a case node must not count
+    repository.upsert_involvements([involved(7, "a"), involved(7, "d")])
+    rows = repository.shortest_paths(("phone", "a"), ("phone", "d"), max_depth=6, limit=10,
+                                     timeout_ms=5000)
+    assert len(rows) == 2 and all(len(r["links"]) == 3 for r in rows)
+    assert {tuple(k for _, k in r["nodes"]) for r in rows} == {("a", "b", "c", "d"),
+                                                              ("a", "x", "c", "d")}
+    assert repository.shortest_paths(("phone", "a"), ("phone", "d"), max_depth=2, limit=10,
+                                     timeout_ms=5000) == []
+
+
+def test_series_reads(engine):
+    repository.upsert_links([link(1, "shared", "friend"), link(2, "lonely", "x")])
+    repository.upsert_involvements([involved(1, "shared"), involved(2, "shared"),
+                                    involved(3, "friend"), involved(1, "lonely"),
+                                    *[involved(100 + i, "hub") for i in range(5)],
+                                    involved(1, "hub")])
+    direct = {r["key"]: r for r in repository.series_direct(1, hub_cap=3, timeout_ms=5000)}
+    assert direct["shared"]["cases"] == [2] and direct["shared"]["n_cases"] == 1
+    assert direct["hub"]["n_cases"] == 5 and direct["hub"]["cases"] == []
+    two = repository.series_two_hops(1, hubs=["hub"], hub_cap=3, limit=100, timeout_ms=5000)
+    assert [(r["key"], r["via_key"], r["cases"]) for r in two] == [("shared", "friend", [3])]
+
+
+def test_contacts_through_used_phones(engine):
+    person = {"kind": "person", "key": "p1"}
+    repository.upsert_links([
+        {**link(1, "x", "x"), "kind": "USES", "source": person,
+         "target": {"kind": "phone", "key": "own"}},
+        link(2, "own", "friend", count=9), link(3, "other", "own", count=2)])
+    rows = repository.contacts([("person", "p1")], limit=100, timeout_ms=5000)
+    assert sorted((r["key"], r["count"]) for r in rows) == [("friend", 9), ("other", 2)]

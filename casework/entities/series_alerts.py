@@ -5,7 +5,7 @@ once per pair of cases.
 The stored event names only the shared entity, which both rooms hold; the room consumer
 adds the other case's number and title for each member who may open it, and "another
 case" for the rest (casework.entities.selectors.personalise_series_alert).
-An entity in more than SERIES_HUB_CAP cases (a parcel locker's phone) raises no alert.
+An entity in more than SERIES_HUB_CAP other cases (a parcel locker's phone) raises no alert.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ SHARED_SQL = """
         SELECT eid, count(DISTINCT case_id) AS n FROM shared GROUP BY eid)
     SELECT s.case_id, min(s.eid) AS eid
     FROM shared s JOIN counted c USING (eid)
-    WHERE s.case_id <> %(case)s AND c.n <= %(cap)s
+    WHERE s.case_id <> %(case)s AND c.n <= %(cap)s + 1
     GROUP BY s.case_id
 """
 

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from linkanalysis import services
+from linkanalysis.api.renderers import GraphMLRenderer
 
 
 class _EntityRef(serializers.Serializer):
@@ -79,14 +80,11 @@ class RoomNetworkView(APIView):
     """The room's network: its entities and links, each link with its evidence.
     `?format=graphml` downloads it as GraphML."""
 
+    renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, GraphMLRenderer]
+
     @extend_schema(responses=RoomNetworkResponse,
                    parameters=[OpenApiParameter("format", str, enum=["json", "graphml"])])
     def get(self, request, case_pk):
-        if request.query_params.get("format") == "graphml":
-            body = services.room_network_graphml(user=request.user, case_id=case_pk)
-            response = HttpResponse(body, content_type="application/graphml+xml")
-            response["Content-Disposition"] = f'attachment; filename="case-{case_pk}.graphml"'
-            return response
         return Response(services.room_network_for(user=request.user, case_id=case_pk))
 
 

@@ -88,7 +88,8 @@ def dump_links() -> set[tuple]:
 # ---- analysis reads -------------------------------------------------------------------
 # Nodes are named by (kind, key), the entity's normalised identity in PostgreSQL too.
 
-NO_TIME_LOW, NO_TIME_HIGH = -(2**62), 2**62
+# ±2^53 ms (285,000 years): FalkorDB compares ±2^62 wrongly when both are parameters
+NO_TIME_LOW, NO_TIME_HIGH = -(2**53), 2**53
 
 
 def expand_step(frontier: list[tuple[str, str]], *, types: list[str], since_ms: int | None,
