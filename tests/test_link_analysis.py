@@ -420,3 +420,33 @@ def test_series_alert_once_per_pair_worded_per_reader(people, org, graph, hidden
     # in A's room: B (another county) is named only to that county's leadership
     assert personalise_series_alert(events[a.pk], people.other_leader)["case"][
         "title"] == "案件"
+
+
+def test_series_alert_reaches_the_room_live_from_the_worker(asgi_server, celery_worker_process,
+                                                            live_people):
+    """Evidence added in another county's room shares a phone with the Pinghe-like room:
+    the worker raises the alert and A's member hears "another case" live, over TCP."""
+    from casework.accounts.services import issue_ws_ticket
+    from tests.test_room_websocket import open_ws, receive_until
+
+    org, people, room = live_people
+    a = Room(room, people.lead)
+    a.entity("phone", "13855550001", "嫌疑人手机")
+    outsider_room = new_room(people, org, "W-乙县案件", lead=people.outsider,
+                             unit=org.other_brigade, title="乙县绝密标题")
+    with open_ws(asgi_server, room.pk, people.member) as member, \
+            open_ws(asgi_server, room.pk, ticket=issue_ws_ticket(user=people.leader).key) \
+            as leader:
+        outsider_room.entity("phone", "+86 138 5555 0001")
+        heard = receive_until(member, lambda e: e["type"] == "series.alert", timeout=20)
+        assert heard["masked"] is True and heard["case"] is None
+        assert heard["entity"]["key"] == "+8613855550001"
+        assert "乙县" not in json.dumps(heard, ensure_ascii=False)
+        assert receive_until(leader, lambda e: e["type"] == "series.alert")["masked"] is True
+    # the other room's lead (the outsider) may open only their own room: masked too;
+    # A's lead, resuming in A, reads the same masked wording
+    with open_ws(asgi_server, room.pk, people.lead) as lead:
+        lead.send(json.dumps({"type": "resume", "after": 0}))
+        again = receive_until(lead, lambda e: e["type"] == "series.alert")
+        assert again["masked"] is True
+    assert SeriesAlert.objects.count() == 1

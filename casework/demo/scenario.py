@@ -191,6 +191,17 @@ def _nanjing_rooms(units, users) -> None:
         _backdate(case, reported_at + timedelta(minutes=20))
 
 
+def _joint_investigation(users) -> None:
+    """Pinghe asked Nanjing to assist (协查) with the van's theft: Nanjing's lead brought
+    Pinghe's lead into that room. The second Nanjing theft stays closed to Pinghe, so its
+    link shows up masked, with an access request, as need-to-know wants."""
+
+    van_case = Case.objects.get(number=NANJING_CASES[0][0])
+    if not Membership.objects.filter(case=van_case, user=users["lead"]).exists():
+        rooms.add_member(actor=users["outsider"], case_id=van_case.pk,
+                         user_id=users["lead"].pk, role=RoomRole.MEMBER)
+
+
 def _backdate(case: Case, at: datetime) -> None:
     """The demo replays 2021: stamp the opening event with the time it happened."""
     RoomEvent.objects.filter(case=case, type="case.opened").update(at=at)
@@ -214,6 +225,8 @@ def load() -> dict[str, int]:
         _pinghe_evidence(Case.objects.get(number=PINGHE_NUMBER), users)
     with transaction.atomic():
         _nanjing_evidence(users)
+    with transaction.atomic():
+        _joint_investigation(users)
     return {"units": Unit.objects.count(), "users": User.objects.count(),
             "cases": Case.objects.count()}
 
