@@ -108,6 +108,57 @@ def test_graph_down_rooms_keep_working_and_nothing_is_lost(people, room, private
     assert len(drawn) == 3
 
 
+def test_server_stopped_in_the_middle_of_a_drain(live_people, private_graph):
+    """The engine goes away while a drain is writing batches: the batch in flight stays
+    pending, the rooms go on, and after the restart the graph equals a rebuild."""
+    import threading
+
+    from django.db import connection
+
+    org, people, room = live_people
+
+    rows = "\n".join(f"1380000{i:04d},1390000{(i * 7) % 5000:04d},2021-12-04T02:00:00+08:00,5"
+                     for i in range(5000))
+    imports.import_now(actor=people.lead, case_id=room.pk, kind="calls",
+                       data=f"caller,callee,start_time,duration_s\n{rows}\n".encode(),
+                       name="big.csv")
+    total = pending()
+    outcome = {}
+
+    def drain():
+        try:
+            outcome["result"] = sync.drain(limit=500)
+        except sync.GraphUnavailable as exc:
+            outcome["error"] = exc
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=drain)
+    worker.start()
+    deadline = time.monotonic() + 30
+    while pending() == total and time.monotonic() < deadline:
+        time.sleep(0.01)
+    private_graph.stop()
+    worker.join(60)
+    assert "error" in outcome, "the drain finished before the server stopped"
+    left = pending()
+    assert 0 < left < total
+    driver.reset_engine()
+    imports.import_now(actor=people.lead, case_id=room.pk, kind="calls",
+                       data=(CALLS_CSV).encode(), name="while-down.csv")
+    assert pending() > left
+
+    private_graph.start()
+    driver.reset_engine()
+    time.sleep(0.2)
+    sync.drain()
+    assert pending() == 0
+    drawn = repository.dump_links()
+    assert len(drawn) == 5002
+    rebuild.rebuild()
+    assert repository.dump_links() == drawn
+
+
 def test_a_committed_link_reaches_the_graph_within_two_seconds(live_people,
                                                               celery_beat_process):
     """Worker and beat are real processes; the drain runs every second."""
