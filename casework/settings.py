@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "casework.rooms",
     "casework.evidence",
     "casework.entities",
+    "casework.dispatch",
     "casework.demo",
     "linkanalysis",
 ]
@@ -197,6 +198,12 @@ CELERY_BEAT_SCHEDULE = {
     "drain-graph-outbox": {
         "task": "linkanalysis.tasks.drain_outbox",
         "schedule": float(env_int("GRAPH_SYNC_INTERVAL_MS", 1000, minimum=100)) / 1000,
+        "options": {"expires": 5},
+    },
+    # acknowledgement escalation: a sweep every second (escalations at most ~1 s late)
+    "escalate-unacknowledged": {
+        "task": "casework.dispatch.tasks.escalate_due",
+        "schedule": float(env_int("ESCALATION_SWEEP_MS", 1000, minimum=100)) / 1000,
         "options": {"expires": 5},
     },
 }

@@ -15,6 +15,7 @@ api = [
     path("", include("casework.rooms.api.urls")),
     path("", include("casework.evidence.api.urls")),
     path("", include("casework.entities.api.urls")),
+    path("", include("casework.dispatch.api.urls")),
     path("", include("linkanalysis.api.urls")),
     path("cases/<int:case_pk>/bundle/", BundleView.as_view(), name="case-bundle"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -15,8 +15,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.urls import URLResolver, get_resolver
 
-from casework.accounts.models import User
+from casework.accounts.models import Unit, User
 from casework.core.models import AuditEntry
+from casework.dispatch import services as dispatch_services
 from casework.entities import imports
 from casework.entities import services as entity_services
 from casework.evidence import services as evidence_services
@@ -142,6 +143,34 @@ def calls() -> list[Call]:
              room_read()),
         Call("graph-paths", "get", "/api/graph/paths/?source={phone_a}&target={phone_b}",
              room_read()),
+        Call("case-instructions", "get", "/api/cases/{case}/instructions/", room_read()),
+        Call("case-instructions", "post", "/api/cases/{case}/instructions/",
+             room_write(201, {"lead"}),
+             body={"kind": "capture", "units": ["{patrol_unit}"], "text": "抓捕嫌疑人"}),
+        Call("case-suggest-units", "get", "/api/cases/{case}/suggest-units/?lat=24.3&lon=117.3",
+             room_write(200, {"lead"})),
+        Call("case-arrests", "get", "/api/cases/{case}/arrests/", room_read()),
+        Call("case-arrests", "post", "/api/cases/{case}/arrests/",
+             room_write(201, {"lead", "member"}),
+             body={"arrested_at": "2021-12-04T18:30:00+08:00", "name": "赖某某"}),
+        Call("case-recoveries", "get", "/api/cases/{case}/recoveries/", room_read()),
+        Call("case-recoveries", "post", "/api/cases/{case}/recoveries/",
+             room_write(201, {"lead", "member"}), body={"items": "手机12部", "value": "9800.00"}),
+        Call("instruction-detail", "get", "/api/instructions/{instruction}/",
+             {**room_read(), "patrol": 200}),
+        Call("instruction-cancel", "post", "/api/instructions/{instruction}/cancel/",
+             room_write(200, {"lead"})),
+        Call("assignment-ack", "post", "/api/assignments/{assignment}/ack/",
+             {**room_write(200, set()), "patrol": 200}),
+        Call("assignment-status", "post", "/api/assignments/{assignment}/status/",
+             {**room_write(200, set()), "patrol": 200},
+             body={"status": "declined", "reason": "车辆故障"}),
+        Call("assignment-reassign", "post", "/api/assignments/{assignment}/reassign/",
+             room_write(201, {"lead"}), body={"unit": "{spare_unit}"}),
+        Call("unit-position", "post", "/api/units/{patrol_unit}/position/",
+             {**_all(404), "patrol": 200}, body={"lat": 24.3, "lon": 117.3}),
+        Call("unit-assignments", "get", "/api/units/{patrol_unit}/assignments/",
+             {**_all(404), "patrol": 200}),
         Call("access-requests", "get", "/api/access-requests/", _all(200)),
         # a token that is not one: refused for everyone (the flows: test_access_requests)
         Call("access-requests", "post", "/api/access-requests/", _all(400),
@@ -207,9 +236,16 @@ def _snapshot():
     from casework.entities.models import CaseEntity, Entity, ImportJob, Link
     from casework.evidence.models import CustodyEntry, EvidenceItem
 
-    return tuple(m.objects.count() for m in (
+    from casework.dispatch.models import Arrest, Assignment, Instruction, Recovery, UnitEvent
+
+    counts = tuple(m.objects.count() for m in (
         Case, Membership, Message, RoomEvent, AuditEntry, CaseUserObjectPermission, User,
-        EvidenceItem, CustodyEntry, Entity, CaseEntity, Link, ImportJob, GraphOutbox))
+        EvidenceItem, CustodyEntry, Entity, CaseEntity, Link, ImportJob, GraphOutbox,
+        AccessRequest, Instruction, Assignment, Arrest, Recovery, UnitEvent))
+    # state that changes without a new row: assignments' statuses, units' positions
+    states = (tuple(Assignment.objects.order_by("id").values_list("status", flat=True)),
+              tuple(Unit.objects.order_by("id").values_list("lat", "lon", "status")))
+    return counts, states
 
 
 def _drain(layer, channel, timeout=0.15):
@@ -250,7 +286,15 @@ def test_matrix(call: Call, actor: str, org, api, django_capture_on_commit_callb
                                            survivor=phone_c.entity_id,
                                            merged=phone_d.entity_id, reason="同一人")
     access_request = AccessRequest.objects.create(case=case, requester=people.spare)
+    spare_unit = Unit.objects.add_child(Unit.objects.get_parent(org.patrol_unit), {
+        "name": "巡逻组902", "kind": "patrol", "call_sign": "902", "patrol_kind": "car"})
+    instruction = dispatch_services.issue_instruction(
+        actor=people.lead, case_id=case.pk, kind="capture", units=[org.patrol_unit.pk],
+        text="抓捕", lat=24.3, lon=117.3)
     values = {"access_request": access_request.pk, "case": case.pk,
+              "patrol_unit": org.patrol_unit.pk, "spare_unit": spare_unit.pk,
+              "instruction": instruction.pk,
+              "assignment": instruction.assignments.get().pk,
               "membership": membership.pk, "unit": org.county.pk,
               "foreign_unit": org.foreign_city.pk, "spare": people.spare.pk, "actor": actor,
               "evidence": evidence.pk, "phone_a": phone_a.entity_id,
@@ -263,9 +307,11 @@ def test_matrix(call: Call, actor: str, org, api, django_capture_on_commit_callb
         elif isinstance(value, str):
             value = value.format(**values)
         body[key] = value
-    for key in ("user", "source", "target", "evidence", "survivor", "merged"):
+    for key in ("user", "source", "target", "evidence", "survivor", "merged", "unit"):
         if key in body:
             body[key] = int(body[key])
+    if "units" in body:
+        body["units"] = [int(u.format(**values)) for u in body["units"]]
     if actor != "anonymous":
         api.force_login(getattr(people, actor))
 

@@ -27,6 +27,8 @@ class Unit(MP_Node):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     position_at = models.DateTimeField(_("position time"), null=True, blank=True)
+    # last unit event id handed out (casework.dispatch.events), like Case.event_seq
+    event_seq = models.BigIntegerField(default=0, editable=False)
 
     node_order_by = ["name"]
 

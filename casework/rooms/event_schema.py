@@ -70,7 +70,36 @@ _ACCESS = {"requester": {**USER, "properties": {**USER["properties"],
 _SERIES = {"entity": _ENTITY_REF, "case": {"type": ["object", "null"]},
            "masked": {"type": "boolean"}}
 
+_UNIT_REF = {"type": ["object", "null"], "required": ["id", "call_sign", "name"],
+             "properties": {"id": {"type": "integer"}, "call_sign": {"type": "string"},
+                            "name": {"type": "string"}}}
+_STATUS = ["sent", "delivered", "acknowledged", "en_route", "on_scene", "completed",
+           "declined", "cancelled"]
+_ASSIGNMENT = {"assignment_id": {"type": "integer"}, "instruction_id": {"type": "integer"},
+               "unit": _UNIT_REF, "status": {"enum": _STATUS},
+               "result": {"enum": ["", "captured", "not_found", "handed_over"]},
+               "reason": {"type": "string"}, "ack_deadline_at": _TIME,
+               "times": {"type": "object",
+                         "properties": {s: _TIME for s in _STATUS}},
+               "positions": {"type": "object"}, "replaces": {"type": ["integer", "null"]},
+               "escalated": {"type": "boolean"}, "drill": {"type": "boolean"},
+               "kind": {"enum": ["capture", "intercept", "search", "verify", "guard"]},
+               "priority": {"enum": ["low", "normal", "high", "urgent"]}}
+_ESCALATED = {**_ASSIGNMENT, "late_ms": {"type": "integer"}, "suggested_unit": _UNIT_REF}
+_ARREST = {"name": {"type": "string"}, "person": {"type": ["integer", "null"]},
+           "arrested_at": {"type": "string", "format": "date-time"},
+           "place": {"type": "string"}, "unit": {"type": ["integer", "null"]},
+           "assignment": {"type": ["integer", "null"]}, "drill": {"type": "boolean"}}
+_RECOVERY = {"items": {"type": "string"}, "value": {"type": "string"},
+             "drill": {"type": "boolean"},
+             "recovered_at": {"type": "string", "format": "date-time"}}
+
 EVENT_SCHEMAS: dict[str, dict] = {
+    **{f"assignment.{s}": _event(f"assignment.{s}", _ASSIGNMENT, list(_ASSIGNMENT))
+       for s in _STATUS},
+    "assignment.escalated": _event("assignment.escalated", _ESCALATED, list(_ESCALATED)),
+    "arrest.recorded": _event("arrest.recorded", _ARREST, list(_ARREST)),
+    "recovery.recorded": _event("recovery.recorded", _RECOVERY, list(_RECOVERY)),
     **{t: _event(t, _ACCESS, list(_ACCESS)) for t in
        ("access.requested", "access.granted", "access.refused")},
     "series.alert": _event("series.alert", _SERIES, ["entity"]),

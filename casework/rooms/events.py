@@ -35,6 +35,17 @@ EVENT_LABELS = {
     "access.granted": _("Access to the room granted"),
     "access.refused": _("Access to the room refused"),
     "series.alert": _("Linked to another case"),
+    "assignment.sent": _("Instruction sent"),
+    "assignment.delivered": _("Instruction delivered"),
+    "assignment.acknowledged": _("Instruction acknowledged"),
+    "assignment.en_route": _("Unit en route"),
+    "assignment.on_scene": _("Unit on scene"),
+    "assignment.completed": _("Assignment completed"),
+    "assignment.declined": _("Assignment declined"),
+    "assignment.cancelled": _("Assignment cancelled"),
+    "assignment.escalated": _("Not acknowledged in time: escalated"),
+    "arrest.recorded": _("Arrest recorded"),
+    "recovery.recorded": _("Recovery recorded"),
 }
 
 def subject(payload: dict) -> str:
@@ -42,6 +53,10 @@ def subject(payload: dict) -> str:
     user = payload.get("user") or payload.get("requester")
     if payload.get("type") == "series.alert":
         return (payload.get("entity") or {}).get("key", "")
+    if payload.get("type", "").startswith("assignment."):
+        return (payload.get("unit") or {}).get("call_sign", "")
+    if payload.get("type") == "arrest.recorded":
+        return payload.get("name", "")
     if user:
         return user.get("display_name") or user.get("username", "")
     return ""

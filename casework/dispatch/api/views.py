@@ -1,0 +1,248 @@
+"""Dispatch API: instructions from the room, assignments from the terminal, arrests and
+recoveries. Translate HTTP to service calls and back."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casework.accounts.choices import OrgRole
+from casework.core.errors import NotFound
+from casework.dispatch import events, selectors, services
+from casework.dispatch.choices import InstructionKind, Priority
+from casework.dispatch.models import Arrest, Assignment, Instruction, Recovery
+from casework.rooms.access import get_case_for_user
+from casework.rooms.choices import CasePerm
+
+
+class InstructionIn(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=InstructionKind.choices)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False,
+                                       default=Priority.NORMAL)
+    units = serializers.ListField(child=serializers.IntegerField(), min_length=1,
+                                  max_length=1000)
+    text = serializers.CharField(max_length=2000)
+    target_entity = serializers.IntegerField(required=False, allow_null=True)
+    lat = serializers.FloatField(required=False, allow_null=True)
+    lon = serializers.FloatField(required=False, allow_null=True)
+    place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    ack_deadline_s = serializers.IntegerField(required=False, min_value=1,
+                                              max_value=24 * 3600)
+    drill = serializers.BooleanField(required=False, default=False)
+
+
+class StatusIn(serializers.Serializer):
+    status = serializers.CharField(max_length=20)
+    result = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    lat = serializers.FloatField(required=False, allow_null=True)
+    lon = serializers.FloatField(required=False, allow_null=True)
+
+
+class PositionIn(serializers.Serializer):
+    lat = serializers.FloatField()
+    lon = serializers.FloatField()
+
+
+class ReassignIn(serializers.Serializer):
+    unit = serializers.IntegerField()
+
+
+class ArrestIn(serializers.Serializer):
+    arrested_at = serializers.DateTimeField()
+    person = serializers.IntegerField(required=False, allow_null=True)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    lat = serializers.FloatField(required=False, allow_null=True)
+    lon = serializers.FloatField(required=False, allow_null=True)
+    unit = serializers.IntegerField(required=False, allow_null=True)
+    assignment = serializers.IntegerField(required=False, allow_null=True)
+
+
+class RecoveryIn(serializers.Serializer):
+    items = serializers.CharField(max_length=500)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    recovered_at = serializers.DateTimeField(required=False)
+    assignment = serializers.IntegerField(required=False, allow_null=True)
+
+
+def _valid(serializer_class, data):
+    s = serializer_class(data=data)
+    s.is_valid(raise_exception=True)
+    return s.validated_data
+
+
+def instruction_out(instruction: Instruction) -> dict:
+    assignments = (instruction.assignments.select_related("unit", "escalation")
+                   .order_by("id"))
+    return {"id": instruction.pk, **events.instruction_payload(instruction),
+            "assignments": [events.assignment_payload(a) for a in assignments]}
+
+
+class CaseInstructionsView(APIView):
+    """GET: the room's instructions with their assignments. POST: issue one (lead, or a
+    member who may dispatch) to units the room may dispatch."""
+
+    @extend_schema(responses=serializers.DictField())
+    def get(self, request, case_pk):
+        case = get_case_for_user(request.user, case_pk)
+        items = (Instruction.objects.filter(case=case)
+                 .select_related("case", "target_entity", "issued_by").order_by("-id")[:200])
+        return Response({"results": [instruction_out(i) for i in items]})
+
+    @extend_schema(request=InstructionIn, responses={201: serializers.DictField()})
+    def post(self, request, case_pk):
+        data = _valid(InstructionIn, request.data)
+        instruction = services.issue_instruction(actor=request.user, case_id=case_pk, **data)
+        return Response(instruction_out(instruction), status=status.HTTP_201_CREATED)
+
+
+def _instruction_for(user, pk) -> Instruction:
+    instruction = (Instruction.objects.select_related("case", "target_entity", "issued_by")
+                   .filter(pk=pk).first())
+    if instruction is None:
+        raise NotFound("no such instruction")
+    if user.org_role == OrgRole.PATROL and instruction.assignments.filter(
+            unit_id=user.unit_id).exists():
+        return instruction
+    get_case_for_user(user, instruction.case_id)
+    return instruction
+
+
+class InstructionView(APIView):
+    """One instruction: visible to whoever may open its room, and to the officers of a
+    unit it was sent to."""
+
+    @extend_schema(responses=serializers.DictField())
+    def get(self, request, pk):
+        return Response(instruction_out(_instruction_for(request.user, pk)))
+
+
+class InstructionCancelView(APIView):
+    @extend_schema(request=None, responses=serializers.DictField())
+    def post(self, request, pk):
+        instruction = services.cancel_instruction(actor=request.user, instruction_id=pk)
+        return Response(instruction_out(instruction))
+
+
+def assignment_out(a: Assignment) -> dict:
+    a = (Assignment.objects.select_related("instruction__case", "instruction__target_entity",
+                                           "instruction__issued_by", "unit")
+         .get(pk=a.pk))
+    return events.for_terminal(a)
+
+
+class AssignmentAckView(APIView):
+    """The unit acknowledges (repeating it returns the same)."""
+
+    @extend_schema(request=PositionIn(required=False), responses=serializers.DictField())
+    def post(self, request, pk):
+        lat, lon = request.data.get("lat"), request.data.get("lon")
+        a = services.transition(actor=request.user, assignment_id=pk, status="acknowledged",
+                                lat=lat, lon=lon)
+        return Response(assignment_out(a))
+
+
+class AssignmentStatusView(APIView):
+    """The unit reports en route / on scene / completed (with `result`) / declined (with
+    `reason`) / delivered. 409 when the status cannot follow the current one."""
+
+    @extend_schema(request=StatusIn, responses=serializers.DictField())
+    def post(self, request, pk):
+        data = _valid(StatusIn, request.data)
+        a = services.transition(actor=request.user, assignment_id=pk, **data)
+        return Response(assignment_out(a))
+
+
+class AssignmentReassignView(APIView):
+    """The room gives the instruction to another unit (this assignment is cancelled)."""
+
+    @extend_schema(request=ReassignIn, responses={201: serializers.DictField()})
+    def post(self, request, pk):
+        data = _valid(ReassignIn, request.data)
+        a = services.reassign(actor=request.user, assignment_id=pk, unit_id=data["unit"])
+        return Response(assignment_out(a), status=status.HTTP_201_CREATED)
+
+
+class UnitPositionView(APIView):
+    """A terminal reports its unit's position."""
+
+    @extend_schema(request=PositionIn, responses=serializers.DictField())
+    def post(self, request, pk):
+        data = _valid(PositionIn, request.data)
+        unit = services.update_position(actor=request.user, unit_id=pk, **data)
+        return Response({"id": unit.pk, "position": {
+            "lat": unit.lat, "lon": unit.lon, "at": unit.position_at.isoformat()}})
+
+
+class UnitAssignmentsView(APIView):
+    """The unit's open assignments (its officers' terminal)."""
+
+    @extend_schema(responses=serializers.DictField())
+    def get(self, request, pk):
+        user = request.user
+        if user.unit_id != pk or user.org_role != OrgRole.PATROL:
+            raise NotFound("no such unit")
+        return Response({"results": [events.for_terminal(a)
+                                     for a in selectors.open_assignments(pk)]})
+
+
+class SuggestUnitsView(APIView):
+    """Available units the room may dispatch, nearest first to `lat`,`lon`."""
+
+    @extend_schema(parameters=[OpenApiParameter("lat", float, required=True),
+                               OpenApiParameter("lon", float, required=True)],
+                   responses=serializers.DictField())
+    def get(self, request, case_pk):
+        case = get_case_for_user(request.user, case_pk, CasePerm.DISPATCH)
+        try:
+            lat, lon = float(request.query_params["lat"]), float(request.query_params["lon"])
+        except (KeyError, ValueError):
+            raise DRFValidationError({"lat": ["lat and lon as numbers"]}) from None
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise DRFValidationError({"lat": ["lat −90…90, lon −180…180"]})
+        return Response({"results": [
+            {"unit": events.unit_ref(s["unit"]), "distance_m": s["distance_m"],
+             "position_at": s["position_at"].isoformat() if s["position_at"] else None,
+             "stale": s["stale"]} for s in selectors.suggest(case, lat, lon)]})
+
+
+def arrest_out(arrest: Arrest) -> dict:
+    return services.arrest_payload(arrest)
+
+
+class CaseArrestsView(APIView):
+    """GET: the room's arrests. POST: record one (room members; a patrol officer under
+    their unit's assignment)."""
+
+    @extend_schema(responses=serializers.DictField())
+    def get(self, request, case_pk):
+        case = get_case_for_user(request.user, case_pk)
+        return Response({"results": [arrest_out(a) for a in case.arrests.all()]})
+
+    @extend_schema(request=ArrestIn, responses={201: serializers.DictField()})
+    def post(self, request, case_pk):
+        data = _valid(ArrestIn, request.data)
+        arrest = services.record_arrest(actor=request.user, case_id=case_pk, **data)
+        return Response(arrest_out(arrest), status=status.HTTP_201_CREATED)
+
+
+class CaseRecoveriesView(APIView):
+    @extend_schema(responses=serializers.DictField())
+    def get(self, request, case_pk):
+        case = get_case_for_user(request.user, case_pk)
+        return Response({"results": [
+            {"id": r.pk, "items": r.items, "value": str(r.value), "drill": r.drill,
+             "recovered_at": r.recovered_at.isoformat(), "assignment": r.assignment_id}
+            for r in Recovery.objects.filter(case=case)]})
+
+    @extend_schema(request=RecoveryIn, responses={201: serializers.DictField()})
+    def post(self, request, case_pk):
+        data = _valid(RecoveryIn, request.data)
+        recovery = services.record_recovery(actor=request.user, case_id=case_pk, **data)
+        return Response({"id": recovery.pk, "items": recovery.items,
+                         "value": str(recovery.value), "drill": recovery.drill},
+                        status=status.HTTP_201_CREATED)

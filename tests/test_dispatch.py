@@ -1,0 +1,242 @@
+"""Capture instructions: the assignment state machine, cancel and reassign, unit status,
+suggestions, arrests and recoveries, drills — through the API as each kind of user."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import datetime
+
+import pytest
+from django.db import connection
+
+from casework.accounts.models import Unit
+from casework.core.models import AuditEntry
+from casework.dispatch import services
+from casework.dispatch.choices import TRANSITIONS, AssignmentStatus
+from casework.dispatch.models import Arrest, Assignment, UnitEvent
+from casework.rooms.models import RoomEvent
+from tests.factories import SH, make_user
+
+S = AssignmentStatus
+
+
+def patrol_unit(org, call_sign: str, lat=None, lon=None) -> Unit:
+    parent = Unit.objects.get_parent(org.patrol_unit)
+    unit = Unit.objects.add_child(parent, {"name": f"巡逻组{call_sign}", "kind": "patrol",
+                                           "call_sign": call_sign, "patrol_kind": "car"})
+    if lat is not None:
+        from django.utils import timezone
+
+        Unit.objects.filter(pk=unit.pk).update(lat=lat, lon=lon, position_at=timezone.now())
+    return Unit.objects.get(pk=unit.pk)
+
+
+def issue(people, room, units, **extra):
+    return services.issue_instruction(actor=people.lead, case_id=room.pk, kind="capture",
+                                      units=[u.pk for u in units], text="抓捕赖某某",
+                                      lat=24.3, lon=117.3, **extra)
+
+
+def post_status(api, assignment, status, **body):
+    return api.post(f"/api/assignments/{assignment.pk}/status/", {"status": status, **body},
+                    format="json")
+
+
+def body_for(status: str) -> dict:
+    if status == S.COMPLETED:
+        return {"result": "captured"}
+    if status == S.DECLINED:
+        return {"reason": "车辆故障"}
+    return {}
+
+
+@pytest.mark.parametrize("start,to", list(itertools.product(S.values, S.values)))
+def test_every_transition(api, people, org, room, start, to):
+    a = issue(people, room, [org.patrol_unit]).assignments.get()
+    Assignment.objects.filter(pk=a.pk).update(status=start)
+    api.force_login(people.patrol)
+    response = post_status(api, a, to, **body_for(to))
+    a.refresh_from_db()
+    if to == start:
+        assert response.status_code == 200 and a.status == start      # a retried request
+    elif to in TRANSITIONS[start] and to != S.CANCELLED:
+        assert response.status_code == 200, response.content
+        assert a.status == to and getattr(a, f"{to}_at") is not None
+        assert response.json()["status"] == to
+    else:
+        assert response.status_code == 409, response.content
+        assert a.status == start
+
+
+def test_bad_input_is_refused_with_400_and_changes_nothing(api, people, org, room):
+    a = issue(people, room, [org.patrol_unit]).assignments.get()
+    api.force_login(people.patrol)
+    assert post_status(api, a, "flying").status_code == 400
+    assert post_status(api, a, "declined").status_code == 400            # no reason
+    assert post_status(api, a, "acknowledged", result="captured").status_code == 400
+    assert post_status(api, a, "acknowledged", lat=91, lon=0).status_code == 400
+    a.refresh_from_db()
+    assert a.status == S.SENT
+
+
+def test_the_whole_loop_with_positions_and_unit_status(api, people, org, room):
+    a = issue(people, room, [org.patrol_unit]).assignments.get()
+    assert Unit.objects.get(pk=org.patrol_unit.pk).status == "busy"
+    api.force_login(people.patrol)
+    ack = api.post(f"/api/assignments/{a.pk}/ack/", {"lat": 24.31, "lon": 117.29},
+                   format="json")
+    assert ack.status_code == 200 and ack.json()["status"] == "acknowledged"
+    again = api.post(f"/api/assignments/{a.pk}/ack/", {}, format="json")
+    assert again.json()["times"]["acknowledged"] == ack.json()["times"]["acknowledged"]
+    for status in ("en_route", "on_scene"):
+        assert post_status(api, a, status, lat=24.3, lon=117.3).status_code == 200
+    done = post_status(api, a, "completed", result="captured")
+    assert done.json()["result"] == "captured"
+    a.refresh_from_db()
+    assert a.positions["acknowledged"] == [24.31, 117.29] and "on_scene" in a.positions
+    unit = Unit.objects.get(pk=org.patrol_unit.pk)
+    assert unit.status == "available" and unit.lat == 24.3
+    types = list(RoomEvent.objects.filter(case=room, type__startswith="assignment.")
+                 .order_by("seq").values_list("type", flat=True))
+    assert types == ["assignment.sent", "assignment.acknowledged", "assignment.en_route",
+                     "assignment.on_scene", "assignment.completed"]
+    assert UnitEvent.objects.filter(unit=org.patrol_unit, type="instruction.sent").count() == 1
+    assert AuditEntry.objects.filter(action="assignment.completed").count() == 1
+
+
+def test_who_may_move_an_assignment(api, people, org, room):
+    a = issue(people, room, [org.patrol_unit]).assignments.get()
+    other_patrol = make_user("patrol2", patrol_unit(org, "905"), "patrol")
+    for user, code in [(people.lead, 403), (people.member, 403), (people.leader, 403),
+                       (people.outsider, 404), (other_patrol, 404)]:
+        api.force_login(user)
+        assert api.post(f"/api/assignments/{a.pk}/ack/").status_code == code, user
+    a.refresh_from_db()
+    assert a.status == S.SENT
+
+
+def test_cancel_and_reassign(api, people, org, room):
+    second = patrol_unit(org, "902")
+    instruction = issue(people, room, [org.patrol_unit])
+    a = instruction.assignments.get()
+    api.force_login(people.member)   # may not dispatch
+    assert api.post(f"/api/assignments/{a.pk}/reassign/", {"unit": second.pk},
+                    format="json").status_code == 403
+    api.force_login(people.lead)
+    moved = api.post(f"/api/assignments/{a.pk}/reassign/", {"unit": second.pk}, format="json")
+    assert moved.status_code == 201 and moved.json()["replaces"] == a.pk
+    a.refresh_from_db()
+    assert a.status == S.CANCELLED
+    assert Unit.objects.get(pk=org.patrol_unit.pk).status == "available"
+    assert Unit.objects.get(pk=second.pk).status == "busy"
+    assert UnitEvent.objects.filter(unit=org.patrol_unit, type="assignment.cancelled").exists()
+    api.force_login(people.patrol)    # the old unit's terminal: cancelled, it cannot go on
+    assert post_status(api, a, "acknowledged").status_code == 409
+    api.force_login(people.lead)
+    cancelled = api.post(f"/api/instructions/{instruction.pk}/cancel/")
+    assert cancelled.status_code == 200
+    assert {x["status"] for x in cancelled.json()["assignments"]} == {"cancelled"}
+    assert Unit.objects.get(pk=second.pk).status == "available"
+    assert api.post(f"/api/instructions/{instruction.pk}/cancel/").status_code == 409
+    timeline = list(RoomEvent.objects.filter(case=room).values_list("type", flat=True))
+    assert timeline.count("assignment.cancelled") == 2 and timeline.count(
+        "assignment.sent") == 2
+
+
+def test_only_units_of_the_rooms_bureau_and_not_off_duty(api, people, org, room):
+    foreign = Unit.objects.add_child(org.other_county, {
+        "name": "乙县巡逻组", "kind": "patrol", "call_sign": "777", "patrol_kind": "car"})
+    api.force_login(people.lead)
+    body = {"kind": "capture", "units": [foreign.pk], "text": "抓捕"}
+    refused = api.post(f"/api/cases/{room.pk}/instructions/", body, format="json")
+    assert refused.status_code == 400 and "units" in refused.json()
+    Unit.objects.filter(pk=org.patrol_unit.pk).update(status="off_duty")
+    body["units"] = [org.patrol_unit.pk]
+    assert api.post(f"/api/cases/{room.pk}/instructions/", body,
+                    format="json").status_code == 400
+    assert not Assignment.objects.exists()
+
+
+def test_suggestions_nearest_first_with_stale_positions_flagged(api, people, org, room):
+    near = patrol_unit(org, "910", 24.301, 117.301)
+    far = patrol_unit(org, "911", 24.5, 117.6)
+    Unit.objects.filter(pk=far.pk).update(position_at=datetime(2021, 12, 4, tzinfo=SH))
+    issue(people, room, [near])   # busy now: not suggested
+    api.force_login(people.lead)
+    results = api.get(f"/api/cases/{room.pk}/suggest-units/?lat=24.3&lon=117.3").json()[
+        "results"]
+    by_sign = {r["unit"]["call_sign"]: r for r in results}
+    assert "910" not in by_sign
+    assert by_sign["911"]["stale"] is True and 35_000 < by_sign["911"]["distance_m"] < 40_000
+    assert results[-1]["distance_m"] is None    # unit 901 has no known position
+
+
+def test_concurrent_transitions_one_wins(live_people):
+    """Two terminals of one unit answer at once: acknowledge and decline. The row lock
+    serialises them; exactly one wins, the other gets 409."""
+    org, people, room = live_people
+    a = issue(people, room, [org.patrol_unit]).assignments.get()
+    second_officer = make_user("patrol_b", org.patrol_unit, "patrol")
+    outcomes = []
+    barrier = threading.Barrier(2)
+
+    def act(user, status, extra):
+        barrier.wait()
+        try:
+            services.transition(actor=user, assignment_id=a.pk, status=status, **extra)
+            outcomes.append((status, "ok"))
+        except Exception as exc:   # Conflict expected for the loser
+            outcomes.append((status, type(exc).__name__))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(people.patrol, "acknowledged", {})),
+               threading.Thread(target=act, args=(second_officer, "declined",
+                                                  {"reason": "另有任务"}))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    results = sorted(r for _, r in outcomes)
+    assert results == ["Conflict", "ok"], outcomes
+    a.refresh_from_db()
+    winner = next(s for s, r in outcomes if r == "ok")
+    assert a.status == winner
+
+
+def test_arrests_recoveries_and_drills(api, people, org, room):
+    from casework.entities import services as entity_services
+
+    suspect = entity_services.add_entity(actor=people.lead, case_id=room.pk, kind="person",
+                                         value="赖某某", label="赖某某", role="suspect")
+    a = issue(people, room, [org.patrol_unit]).assignments.get()
+    drill = issue(people, room, [patrol_unit(org, "920")], drill=True).assignments.get()
+    api.force_login(people.patrol)
+    arrest = api.post(f"/api/cases/{room.pk}/arrests/", {
+        "arrested_at": "2021-12-04T18:30:00+08:00", "person": suspect.entity_id,
+        "assignment": a.pk, "place": "平和县小溪镇"}, format="json")
+    assert arrest.status_code == 201, arrest.content
+    assert arrest.json()["unit"] == org.patrol_unit.pk and arrest.json()["name"] == "赖某某"
+    again = api.post(f"/api/cases/{room.pk}/arrests/", {
+        "arrested_at": "2021-12-04T18:31:00+08:00", "person": suspect.entity_id,
+        "assignment": a.pk}, format="json")
+    assert again.status_code == 409
+    # a patrol officer records only under their unit's assignment
+    assert api.post(f"/api/cases/{room.pk}/arrests/", {
+        "arrested_at": "2021-12-04T18:30:00+08:00", "name": "某人"},
+        format="json").status_code == 404
+    assert api.post(f"/api/cases/{room.pk}/recoveries/", {
+        "items": "手机12部", "value": "9800.00", "assignment": a.pk},
+        format="json").status_code == 201
+    api.force_login(people.lead)
+    assert api.post(f"/api/cases/{room.pk}/recoveries/", {
+        "items": "演练物品", "value": "100.00", "assignment": drill.pk},
+        format="json").json()["drill"] is True
+    assert api.post(f"/api/cases/{room.pk}/recoveries/", {"items": "x", "value": "-1"},
+                    format="json").status_code == 400
+    room.refresh_from_db()
+    assert str(room.recovered_value) == "9800.00"     # the drill is not counted
+    assert Arrest.objects.get().drill is False
+    assert [r["drill"] for r in api.get(f"/api/cases/{room.pk}/recoveries/").json()[
+        "results"]] == [False, True]
