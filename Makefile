@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) node_modules/.installed
 	@PORT=$(PORT) $(BIN)/python -m casework.devstack demo --port $(PORT)
 
 demo-reset:
