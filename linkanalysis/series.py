@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from casework.entities.choices import LinkKind
 from linkanalysis import visibility
 from linkanalysis.graph import repository
 from linkanalysis.graph.port import GraphTimeout
@@ -29,8 +31,9 @@ TYPE_WEIGHT = {"person": 1.0, "bank_account": 1.0, "phone": 0.9, "vehicle": 0.9,
                "location": 0.2}
 TWO_HOP_FACTOR = 0.5
 TWO_HOP_ROWS = 5000
-KIND_WORDS = {"person": "person", "phone": "phone", "vehicle": "vehicle",
-              "bank_account": "bank account", "location": "place"}
+KIND_WORDS = {"person": gettext_lazy("person"), "phone": gettext_lazy("phone"),
+              "vehicle": gettext_lazy("vehicle"), "bank_account": gettext_lazy("bank account"),
+              "location": gettext_lazy("place")}
 
 
 def rarity(n_cases: int) -> float:
@@ -84,7 +87,11 @@ def candidates(case_id: int, hub_cap: int, budget_ms: int) -> tuple[dict[int, Ca
 
 
 def _word(kind: str) -> str:
-    return _(KIND_WORDS.get(kind, kind))
+    return str(KIND_WORDS.get(kind, kind))
+
+
+def _link_word(kind: str) -> str:
+    return str(LinkKind(kind).label) if kind in LinkKind.values else kind
 
 
 def series_for_case(user, case, *, limit: int = 50) -> dict:
@@ -106,11 +113,14 @@ def series_for_case(user, case, *, limit: int = 50) -> dict:
             reasons.append(_("shares the %(kind)s %(label)s (in %(n)d cases)")
                            % {"kind": _word(node[0]), "label": label, "n": n})
         for (mine, other), (_n, link_case, link_kind) in cand.via.items():
+            if mine in cand.direct or other in cand.direct:
+                continue   # already a shared entity: the two-hop tie adds nothing
             label = own[mine]["label"] if mine in own else mine[1]
             if visible and link_case in set(open_ids) | {case.pk}:
                 reasons.append(_("your %(kind)s %(label)s is linked (%(link)s) to the "
                                  "%(other_kind)s %(other)s of that case")
-                               % {"kind": _word(mine[0]), "label": label, "link": link_kind,
+                               % {"kind": _word(mine[0]), "label": label,
+                                  "link": _link_word(link_kind),
                                   "other_kind": _word(other[0]),
                                   "other": theirs[other]["label"] if other in theirs
                                   else other[1]})
