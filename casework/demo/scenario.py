@@ -128,7 +128,8 @@ def _units() -> dict[str, Unit]:
     made: dict[str, Unit] = {}
     for spec in UNITS:
         parent = made.get(spec.parent) if spec.parent else None
-        siblings = parent.get_children() if parent else Unit.get_root_nodes()
+        siblings = (Unit.objects.get_children(parent) if parent
+                    else Unit.objects.get_root_nodes())
         unit = siblings.filter(name=spec.name).first()
         if unit is None:
             fields = dict(name=spec.name, name_en=spec.name_en, kind=spec.kind,
