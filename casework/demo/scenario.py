@@ -228,6 +228,8 @@ def load() -> dict[str, int]:
         _nanjing_evidence(users)
     with transaction.atomic():
         _joint_investigation(users)
+    with transaction.atomic():
+        _pinghe_capture(Case.objects.get(number=PINGHE_NUMBER), units, users)
     return {"units": Unit.objects.count(), "users": User.objects.count(),
             "cases": Case.objects.count()}
 
@@ -339,3 +341,73 @@ def _nanjing_evidence(users) -> None:
         entity_services.add_link(actor=outsider, case_id=second.pk, kind="CALLED",
                                  source=phone.entity_id, target=shop.entity_id,
                                  evidence_id=calls.pk, count=2)
+
+
+# --- the capture (4 December, afternoon) ------------------------------------------------
+
+ARREST_AT = sh(2021, 12, 4, 18, 30)   # 13 h 47 min after the alarm at 04:43
+HIDEOUT = ("平和县小溪镇西山村某出租屋", 24.3555, 117.2940)
+
+
+def _pinghe_capture(case: Case, units, users) -> None:
+    """The instructions of the day and the five arrests at 18:30. Written through the
+    services (audit rows, events), then stamped with the times they happened."""
+    from casework.dispatch import services as dispatch
+    from casework.dispatch.models import Arrest, Assignment, Instruction
+    from casework.entities.models import CaseEntity
+
+    if Instruction.objects.filter(case=case).exists():
+        return
+    lead, patrol = users["lead"], users["patrol"]
+    suspects = list(CaseEntity.objects.filter(case=case, role="suspect",
+                                              entity__kind="person").order_by("id"))
+    place, lat, lon = HIDEOUT
+    capture = dispatch.issue_instruction(
+        actor=lead, case_id=case.pk, kind="capture", priority="urgent",
+        units=[units["u621"].pk], target_entity=suspects[0].entity_id if suspects else None,
+        text="五名嫌疑人藏匿于小溪镇西山村出租屋，621组立即前往布控，待合成作战室指令后抓捕。",
+        lat=lat, lon=lon, place=place, ack_deadline_s=60)
+    intercept = dispatch.issue_instruction(
+        actor=lead, case_id=case.pk, kind="intercept", priority="high",
+        units=[units["u623"].pk], text="在平和往南靖方向出口卡口拦截面包车闽E·3J721。",
+        lat=24.3920, lon=117.3300, place="平和县城北出口", ack_deadline_s=120)
+    assignment = capture.assignments.get()
+    steps = [("delivered", sh(2021, 12, 4, 12, 52, 20), None),
+             ("acknowledged", sh(2021, 12, 4, 12, 52, 45), (24.3651, 117.3129)),
+             ("en_route", sh(2021, 12, 4, 12, 53), None),
+             ("on_scene", sh(2021, 12, 4, 18, 22), (lat, lon))]
+    for status, _at, position in steps:
+        dispatch.transition(actor=patrol, assignment_id=assignment.pk, status=status,
+                            lat=position[0] if position else None,
+                            lon=position[1] if position else None)
+    for ce in suspects:
+        dispatch.record_arrest(actor=patrol, case_id=case.pk, arrested_at=ARREST_AT,
+                               person=ce.entity_id, place=place, lat=lat, lon=lon,
+                               assignment=assignment.pk)
+    dispatch.transition(actor=patrol, assignment_id=assignment.pk, status="completed",
+                        result="captured")
+    dispatch.record_recovery(actor=patrol, case_id=case.pk, items="被盗手机12部",
+                             value=Decimal("9800.00"), recovered_at=sh(2021, 12, 4, 18, 45),
+                             assignment=assignment.pk)
+    dispatch.cancel_instruction(actor=lead, instruction_id=intercept.pk)
+    # the times of the day
+    issued = sh(2021, 12, 4, 12, 52)
+    Instruction.objects.filter(pk=capture.pk).update(issued_at=issued)
+    Instruction.objects.filter(pk=intercept.pk).update(issued_at=sh(2021, 12, 4, 13, 5))
+    stamps = {f"{status}_at": at for status, at, _p in steps}
+    Assignment.objects.filter(pk=assignment.pk).update(
+        sent_at=issued, ack_deadline_at=issued + timedelta(seconds=60),
+        completed_at=sh(2021, 12, 4, 18, 40), updated_at=sh(2021, 12, 4, 18, 40), **stamps)
+    Assignment.objects.filter(instruction=intercept).update(
+        sent_at=sh(2021, 12, 4, 13, 5), ack_deadline_at=sh(2021, 12, 4, 13, 7),
+        cancelled_at=sh(2021, 12, 4, 18, 45), updated_at=sh(2021, 12, 4, 18, 45))
+    Arrest.objects.filter(case=case).update(recorded_at=sh(2021, 12, 4, 18, 50))
+    times = {"assignment.sent": issued, **{f"assignment.{st}": at for st, at, _p in steps},
+             "assignment.completed": sh(2021, 12, 4, 18, 40),
+             "assignment.cancelled": sh(2021, 12, 4, 18, 45),
+             "arrest.recorded": sh(2021, 12, 4, 18, 50),
+             "recovery.recorded": sh(2021, 12, 4, 18, 50)}
+    for type_, at in times.items():
+        RoomEvent.objects.filter(case=case, type=type_).update(at=at)
+    for a in Assignment.objects.filter(instruction=intercept):
+        _backdate_event(case, "assignment.sent", a.pk, sh(2021, 12, 4, 13, 5))
