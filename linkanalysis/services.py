@@ -92,17 +92,23 @@ def groups_for(*, user, case_id: int) -> dict:
 
 def deep_dig_for(*, user, case_id: int, sources: list[int] | None = None,
                  limit: int = 20) -> dict:
-    """From the case's arrested suspects (or the given entities of the room), their most
-    frequent contacts that are not yet in the case: CALLED and MET links, directly or
+    """From the case's arrested persons (its suspects until someone is arrested; or the
+    given entities of the room), their most frequent contacts that are not yet in the case: CALLED and MET links, directly or
     through the phones they use, in rooms the user may open, ranked by how often."""
+    from casework.dispatch.models import Arrest
     from casework.entities.models import CaseEntity
 
     case = get_case_for_user(user, case_id, CasePerm.ANALYSE)
     in_case = CaseEntity.objects.filter(case=case).select_related("entity")
+    basis = "given"
     if sources:
         in_case = in_case.filter(entity_id__in=sources)
     else:
-        in_case = in_case.filter(entity__kind="person", role="suspect")
+        arrested = (Arrest.objects.filter(case=case, drill=False, person__isnull=False)
+                    .values("person_id"))
+        basis = "arrested" if arrested.exists() else "suspects"
+        in_case = (in_case.filter(entity_id__in=arrested) if basis == "arrested"
+                   else in_case.filter(entity__kind="person", role="suspect"))
     starts = {}
     for ce in in_case:
         shown = ce.entity.merged_into or ce.entity
@@ -125,6 +131,7 @@ def deep_dig_for(*, user, case_id: int, sources: list[int] | None = None,
     refs = visibility.node_refs(user, {c for c, _e in ranked} | set(starts),
                                 case_ids=list(set(open_ids) | {case.pk}))
     return {
+        "basis": basis,
         "sources": [refs[s] for s in starts if s in refs],
         "results": [{"entity": refs[c], "count": e["count"],
                      "via": [refs[v] for v in sorted(e["via"]) if v in refs],

@@ -380,7 +380,17 @@ def test_groups_and_deep_digging(api, people, org, graph):
     assert dig["results"][0]["count"] == 9 and dig["results"][0]["entity"]["label"] == \
         "常联系人"
     assert dig["results"][0]["cases"] == [{"id": b.pk, "number": "G2-话单案"}]
-    assert [s["label"] for s in dig["sources"]] == ["周某"]
+    assert [s["label"] for s in dig["sources"]] == ["周某"] and dig["basis"] == "suspects"
+    # once someone is arrested, digging starts from the arrested
+    from casework.dispatch import services as dispatch
+
+    arrested = a.entity("person", "吴某", "吴某")
+    a.link("MET", arrested, a.entity("person", "冯某", "冯某"))
+    dispatch.record_arrest(actor=people.lead, case_id=a.pk, person=arrested,
+                           arrested_at=timezone.datetime(2021, 12, 4, 18, 30, tzinfo=SH))
+    sync.drain()
+    dug = api.get(f"/api/cases/{a.pk}/deep-dig/").json()
+    assert dug["basis"] == "arrested" and [s["label"] for s in dug["sources"]] == ["吴某"]
 
 
 def test_graphml_export_reads_back(api, people, org, graph):
