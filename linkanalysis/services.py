@@ -93,8 +93,9 @@ def groups_for(*, user, case_id: int) -> dict:
 def deep_dig_for(*, user, case_id: int, sources: list[int] | None = None,
                  limit: int = 20) -> dict:
     """From the case's arrested persons (its suspects until someone is arrested; or the
-    given entities of the room), their most frequent contacts that are not yet in the case: CALLED and MET links, directly or
-    through the phones they use, in rooms the user may open, ranked by how often."""
+    given entities of the room), their most frequent contacts that are not yet in the
+    case: CALLED and MET links, directly or through the phones they use, in rooms the user
+    may open, ranked by how often."""
     from casework.dispatch.models import Arrest
     from casework.entities.models import CaseEntity
 

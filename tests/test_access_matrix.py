@@ -233,10 +233,9 @@ def test_every_route_is_in_the_matrix(db):
 
 def _snapshot():
     from casework.core.models import GraphOutbox
+    from casework.dispatch.models import Arrest, Assignment, Instruction, Recovery, UnitEvent
     from casework.entities.models import CaseEntity, Entity, ImportJob, Link
     from casework.evidence.models import CustodyEntry, EvidenceItem
-
-    from casework.dispatch.models import Arrest, Assignment, Instruction, Recovery, UnitEvent
 
     counts = tuple(m.objects.count() for m in (
         Case, Membership, Message, RoomEvent, AuditEntry, CaseUserObjectPermission, User,
