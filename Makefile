@@ -57,6 +57,11 @@ check: $(STAMP) lint-cypher
 bench: $(STAMP)
 	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/case_list.py
 	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/fanout.py
+	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/outbox_drain.py
+	$(BIN)/python -m casework.devstack run -- sh -c '$(BIN)/python bench/seed_scale.py && \
+	  $(BIN)/python bench/graph_queries.py'
+	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/push_latency.py
+	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/escalation.py
 
 lock: $(STAMP)
 	$(BIN)/pip-compile -q --extra dev --strip-extras --no-header -o requirements.lock pyproject.toml

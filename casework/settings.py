@@ -153,7 +153,12 @@ STATICFILES_DIRS = [
     BASE_DIR / "casework" / "static",
     # the chart library, installed by npm (package.json) and never vendored into git
     ("vendor/cytoscape", BASE_DIR / "node_modules" / "cytoscape" / "dist"),
+    # the map library (Leaflet), likewise from npm
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
+# The room map draws an offline GeoJSON of the districts; a tile layer is added on top only
+# when this names one, e.g. an intranet server "https://tiles.example.gov.cn/{z}/{x}/{y}.png"
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / ".media")))
 WHITENOISE_USE_FINDERS = True
 
@@ -173,7 +178,14 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # redis-py's pools refuse (not wait) past max_connections, default 100: a
+            # thousand terminals connecting at once need more (bench/push_latency.py).
+            # redis-py 8 reads with a 5 s socket timeout by default, the same as
+            # channels-redis' 5 s BZPOPMIN: under load the read lost the race, the
+            # consumer died with "Timeout reading" and its terminal went deaf
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 30,
+                       "max_connections": env_int("CHANNELS_MAX_CONNECTIONS", 2000,
+                                                  minimum=10)}],
             "prefix": env_str("CHANNELS_PREFIX", "casework"),
             "capacity": 1000,
             "expiry": 60,

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from casework.bundles.views import BundleView
 from casework.core.views import healthz, not_found
+from casework.dispatch import views as dispatch_views
 from casework.rooms import views as room_views
 
 api = [
@@ -34,4 +35,5 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("", room_views.case_list, name="home"),
     path("cases/<int:case_id>/", room_views.case_room, name="case-room"),
+    path("terminal/", dispatch_views.terminal, name="terminal"),
 ]

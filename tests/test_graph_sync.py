@@ -39,6 +39,21 @@ class FalkorServer:
         from casework.devstack.servers import wait_for_port
 
         wait_for_port(self.port, 15, self.proc, "FalkorDB")
+        # the port opens before the append-only file is loaded back; until then every
+        # command fails with "LOADING" (seen after a restart mid-drain)
+        import redis
+
+        client = redis.Redis(port=self.port)
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                client.ping()
+                break
+            except redis.exceptions.BusyLoadingError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+        client.close()
 
     def stop(self):
         self.proc.terminate()

@@ -52,13 +52,23 @@ def assignment_payload(a: Assignment) -> dict[str, Any]:
     }
 
 
-def instruction_payload(i: Instruction) -> dict[str, Any]:
+def _target(i: Instruction) -> dict[str, Any] | None:
     target = i.target_entity
+    if target is None:
+        return None
+    from casework.entities.models import CaseEntity
+
+    # the room's name for it: a person known only by name has a meaningless key
+    label = (CaseEntity.objects.filter(case_id=i.case_id, entity=target)
+             .values_list("label", flat=True).first()) or target.key
+    return {"id": target.pk, "kind": target.kind, "key": target.key, "label": label}
+
+
+def instruction_payload(i: Instruction) -> dict[str, Any]:
     return {
         "instruction_id": i.pk, "case_id": i.case_id, "case_number": i.case.number,
         "kind": i.kind, "priority": i.priority, "text": i.text,
-        "target": ({"id": target.pk, "kind": target.kind, "key": target.key}
-                   if target else None),
+        "target": _target(i),
         "lat": i.lat, "lon": i.lon, "place": i.place, "ack_deadline_s": i.ack_deadline_s,
         "drill": i.drill, "issued_at": _iso(i.issued_at),
         "issued_by": room_events.user_ref(i.issued_by),

@@ -44,6 +44,31 @@ def enqueue_links(links: list[Link]) -> None:
     enqueue_link_ids([link.pk for link in links])
 
 
+# The same state as involvement_state() below, built in SQL for any number of rows (a
+# seed or a rebuild writes a million of them).
+INVOLVEMENT_STATE_SQL = """
+    INSERT INTO core_graphoutbox (created_at, kind, key, state, attempts)
+    SELECT now(), 'involvement', 'involvement:' || ce.case_id || ':' || ce.entity_id,
+        jsonb_build_object(
+            'case_id', ce.case_id,
+            'entity', jsonb_build_object('kind', e.kind, 'key', e.key),
+            'entity_id', ce.entity_id, 'role', ce.role), 0
+    FROM entities_caseentity ce
+    JOIN entities_entity e0 ON e0.id = ce.entity_id
+    -- a merged entity is drawn as the one it was merged into
+    JOIN entities_entity e ON e.id = COALESCE(e0.merged_into_id, e0.id)
+    WHERE ce.id = ANY(%s)
+    ORDER BY ce.id
+"""
+
+
+def enqueue_involvement_ids(case_entity_ids: list[int]) -> None:
+    """One outbox row per CaseEntity, with its current state (see involvement_state)."""
+    if case_entity_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(INVOLVEMENT_STATE_SQL, [list(case_entity_ids)])
+
+
 def involvement_state(ce: CaseEntity) -> dict:
     shown = ce.entity.merged_into or ce.entity
     return {"case_id": ce.case_id, "entity": {"kind": shown.kind, "key": shown.key},

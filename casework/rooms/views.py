@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
@@ -42,6 +43,9 @@ def case_room(request, case_id: int):
         "may_post": CasePerm.POST.value in perms and case.is_open,
         "may_manage": CasePerm.MANAGE_MEMBERS.value in perms and case.is_open,
         "may_close": CasePerm.CLOSE.value in perms,
+        "may_dispatch": CasePerm.DISPATCH.value in perms and case.is_open,
+        "may_record": CasePerm.RECORD_ARRESTS.value in perms and case.is_open,
+        "map_tile_url": settings.MAP_TILE_URL,
         "members": selectors.room_members(request.user, case_id),
         "messages": selectors.latest_messages(request.user, case_id, 100),
         "timeline": [(e, EVENT_LABELS.get(e.type, e.type), subject(e.payload))

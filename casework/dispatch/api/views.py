@@ -6,12 +6,14 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError as DRFValidationError
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.accounts.choices import OrgRole
+from casework.accounts.models import Unit
 from casework.core.errors import NotFound
-from casework.dispatch import events, selectors, services
+from casework.dispatch import events, photos, selectors, services
 from casework.dispatch.choices import InstructionKind, Priority
 from casework.dispatch.models import Arrest, Assignment, Instruction, Recovery
 from casework.rooms.access import get_case_for_user
@@ -76,8 +78,7 @@ def _valid(serializer_class, data):
 
 
 def instruction_out(instruction: Instruction) -> dict:
-    assignments = (instruction.assignments.select_related("unit", "escalation")
-                   .order_by("id"))
+    assignments = sorted(instruction.assignments.all(), key=lambda a: a.pk)
     return {"id": instruction.pk, **events.instruction_payload(instruction),
             "assignments": [events.assignment_payload(a) for a in assignments]}
 
@@ -90,7 +91,9 @@ class CaseInstructionsView(APIView):
     def get(self, request, case_pk):
         case = get_case_for_user(request.user, case_pk)
         items = (Instruction.objects.filter(case=case)
-                 .select_related("case", "target_entity", "issued_by").order_by("-id")[:200])
+                 .select_related("case", "target_entity", "issued_by")
+                 .prefetch_related("assignments__unit", "assignments__escalation")
+                 .order_by("-id")[:200])
         return Response({"results": [instruction_out(i) for i in items]})
 
     @extend_schema(request=InstructionIn, responses={201: serializers.DictField()})
@@ -186,8 +189,40 @@ class UnitAssignmentsView(APIView):
         user = request.user
         if user.unit_id != pk or user.org_role != OrgRole.PATROL:
             raise NotFound("no such unit")
+        # read before the list: the terminal resumes after it, so whatever changes once the
+        # list is read still reaches it over the socket
+        last_event_id = (Unit.objects.filter(pk=pk).values_list("event_seq", flat=True)
+                         .first()) or 0
         return Response({"results": [events.for_terminal(a)
-                                     for a in selectors.open_assignments(pk)]})
+                                     for a in selectors.open_assignments(pk)],
+                         "last_event_id": last_event_id})
+
+
+class PhotoIn(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, allow_null=True, min_value=-180,
+                                 max_value=180)
+    place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class AssignmentPhotosView(APIView):
+    """A patrol officer adds a photo to the case under their unit's assignment (the
+    room's evidence endpoint is for members)."""
+
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request={"multipart/form-data": PhotoIn},
+                   responses={201: serializers.DictField()})
+    def post(self, request, pk):
+        data = _valid(PhotoIn, request.data)
+        item = photos.add_assignment_photo(actor=request.user, assignment_id=pk,
+                                           upload=data.pop("file"), **data)
+        return Response({"id": item.pk, "case_id": item.case_id, "kind": item.kind,
+                         "description": item.description, "sha256": item.sha256,
+                         "size": item.size, "content_type": item.content_type},
+                        status=status.HTTP_201_CREATED)
 
 
 class SuggestUnitsView(APIView):
@@ -208,6 +243,23 @@ class SuggestUnitsView(APIView):
             {"unit": events.unit_ref(s["unit"]), "distance_m": s["distance_m"],
              "position_at": s["position_at"].isoformat() if s["position_at"] else None,
              "stale": s["stale"]} for s in selectors.suggest(case, lat, lon)]})
+
+
+class CaseDispatchUnitsView(APIView):
+    """The patrol units this room may dispatch, with status and last known position (the
+    room's map and the issue form). Whoever may open the room sees them."""
+
+    @extend_schema(responses=serializers.DictField())
+    def get(self, request, case_pk):
+        case = get_case_for_user(request.user, case_pk)
+        units = selectors.dispatchable_units(case).order_by("call_sign", "id")[:1000]
+        return Response({"results": [
+            {**events.unit_ref(u), "name_en": u.name_en, "patrol_kind": u.patrol_kind,
+             "status": u.status,
+             "position": ({"lat": u.lat, "lon": u.lon,
+                           "at": u.position_at.isoformat() if u.position_at else None}
+                          if u.lat is not None and u.lon is not None else None)}
+            for u in units]})
 
 
 def arrest_out(arrest: Arrest) -> dict:

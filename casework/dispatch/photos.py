@@ -1,0 +1,54 @@
+"""Photos from the field: a patrol officer adds a photo to the case of their unit's
+assignment. An officer is no room member (no POST permission in the room), so this is the
+assignment-scoped way in; the writes are the evidence app's own (item with SHA-256, first
+custody entry, audit row, room event), through its helpers."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from casework.accounts.choices import OrgRole
+from casework.accounts.models import User
+from casework.core.errors import Conflict, NotFound, NotPermitted
+from casework.dispatch.models import Assignment
+from casework.evidence.choices import EvidenceKind
+from casework.evidence.models import EvidenceItem
+from casework.evidence.services import _StoredUnlessCommitted, do_add_evidence
+from casework.rooms.access import get_case_for_user
+
+
+def _assignment_of(actor: User, assignment_id: int) -> Assignment:
+    """The actor's unit's assignment in an open room. Others who may open the room get
+    403 (members add photos through the room's evidence); everyone else, 404."""
+    a = (Assignment.objects.select_related("instruction__case", "unit")
+         .filter(pk=assignment_id).first())
+    if a is None:
+        raise NotFound(_("No such assignment."))
+    if actor.org_role != OrgRole.PATROL or actor.unit_id is None or a.unit_id != actor.unit_id:
+        get_case_for_user(actor, a.instruction.case_id)  # NotFound for whoever may not open it
+        raise NotPermitted(_("Only the unit's officers add photos under its assignments."))
+    if not a.instruction.case.is_open:
+        raise Conflict(_("The case is closed: its room is read-only."))
+    return a
+
+
+def add_assignment_photo(*, actor: User, assignment_id: int, upload, description: str = "",
+                         lat=None, lon=None, place: str = "") -> EvidenceItem:
+    """A patrol officer adds a photo (evidence of kind `photo`) to the case under their
+    unit's assignment."""
+    if upload is None:
+        raise ValidationError({"file": [_("Choose a photo.")]})
+    a = _assignment_of(actor, assignment_id)  # refuse before touching the disk
+    case_id = a.instruction.case_id
+    with _StoredUnlessCommitted(upload, case_id) as stored, transaction.atomic():
+        a = _assignment_of(actor, assignment_id)
+        if not stored.content_type.startswith("image/"):
+            raise ValidationError({"file": [_("A photo must be an image.")]})
+        text = (description or "").strip() or (
+            _("Photo from unit %(call_sign)s (assignment #%(id)s)")
+            % {"call_sign": a.unit.call_sign or a.unit.name, "id": a.pk})
+        return do_add_evidence(actor=actor, case=a.instruction.case, kind=EvidenceKind.PHOTO,
+                               description=text[:4000], stored=stored, lat=lat, lon=lon,
+                               place=(place or "")[:200])
