@@ -18,6 +18,7 @@ from django.urls import URLResolver, get_resolver
 from casework.accounts.models import Unit, User
 from casework.core.models import AuditEntry
 from casework.dispatch import services as dispatch_services
+from casework.dispatch.models import UnitRequest
 from casework.entities import imports
 from casework.entities import services as entity_services
 from casework.evidence import services as evidence_services
@@ -172,6 +173,13 @@ def calls() -> list[Call]:
              {**room_write(201, set()), "patrol": 201},
              body={"file": lambda: png_upload()}, fmt="multipart"),
         Call("terminal", "get", "/terminal/", _all(200, anonymous=200)),
+        Call("case-unit-requests", "post", "/api/cases/{case}/unit-requests/",
+             room_write(201, {"lead"}), body={"unit": "{foreign_unit_patrol}"}),
+        Call("unit-requests", "get", "/api/unit-requests/", _all(200)),
+        Call("unit-request-approve", "post", "/api/unit-requests/{unit_request}/approve/",
+             {**_all(404), "other_leader": 200}),
+        Call("unit-request-refuse", "post", "/api/unit-requests/{unit_request}/refuse/",
+             {**_all(404), "other_leader": 200}),
         Call("unit-position", "post", "/api/units/{patrol_unit}/position/",
              {**_all(404), "patrol": 200}, body={"lat": 24.3, "lon": 117.3}),
         Call("unit-assignments", "get", "/api/units/{patrol_unit}/assignments/",
@@ -245,9 +253,10 @@ def _snapshot():
     counts = tuple(m.objects.count() for m in (
         Case, Membership, Message, RoomEvent, AuditEntry, CaseUserObjectPermission, User,
         EvidenceItem, CustodyEntry, Entity, CaseEntity, Link, ImportJob, GraphOutbox,
-        AccessRequest, Instruction, Assignment, Arrest, Recovery, UnitEvent))
+        AccessRequest, Instruction, Assignment, Arrest, Recovery, UnitEvent, UnitRequest))
     # state that changes without a new row: assignments' statuses, units' positions
     states = (tuple(Assignment.objects.order_by("id").values_list("status", flat=True)),
+              tuple(UnitRequest.objects.order_by("id").values_list("status", flat=True)),
               tuple(Unit.objects.order_by("id").values_list("lat", "lon", "status")))
     return counts, states
 
@@ -292,12 +301,19 @@ def test_matrix(call: Call, actor: str, org, api, django_capture_on_commit_callb
     access_request = AccessRequest.objects.create(case=case, requester=people.spare)
     spare_unit = Unit.objects.add_child(Unit.objects.get_parent(org.patrol_unit), {
         "name": "巡逻组902", "kind": "patrol", "call_sign": "902", "patrol_kind": "car"})
+    foreign_patrol = Unit.objects.add_child(org.other_county, {
+        "name": "乙县巡逻组", "kind": "patrol", "call_sign": "778", "patrol_kind": "car"})
+    asked_for = Unit.objects.add_child(org.other_county, {
+        "name": "乙县巡逻组2", "kind": "patrol", "call_sign": "779", "patrol_kind": "car"})
+    unit_request = UnitRequest.objects.create(case=case, unit=asked_for,
+                                              requested_by=people.lead)
     instruction = dispatch_services.issue_instruction(
         actor=people.lead, case_id=case.pk, kind="capture", units=[org.patrol_unit.pk],
         text="抓捕", lat=24.3, lon=117.3)
     values = {"access_request": access_request.pk, "case": case.pk,
               "patrol_unit": org.patrol_unit.pk, "spare_unit": spare_unit.pk,
-              "instruction": instruction.pk,
+              "instruction": instruction.pk, "unit_request": unit_request.pk,
+              "foreign_unit_patrol": foreign_patrol.pk,
               "assignment": instruction.assignments.get().pk,
               "membership": membership.pk, "unit": org.county.pk,
               "foreign_unit": org.foreign_city.pk, "spare": people.spare.pk, "actor": actor,

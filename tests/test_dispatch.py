@@ -240,3 +240,51 @@ def test_arrests_recoveries_and_drills(api, people, org, room):
     assert Arrest.objects.get().drill is False
     assert [r["drill"] for r in api.get(f"/api/cases/{room.pk}/recoveries/").json()[
         "results"]] == [False, True]
+
+
+def test_a_unit_of_another_bureau_by_its_commanders_approval(api, people, org, room):
+    foreign = Unit.objects.add_child(org.other_county, {
+        "name": "乙县巡逻组", "kind": "patrol", "call_sign": "778", "patrol_kind": "car"})
+    body = {"kind": "capture", "units": [foreign.pk], "text": "协助抓捕"}
+    api.force_login(people.lead)
+    assert api.post(f"/api/cases/{room.pk}/instructions/", body,
+                    format="json").status_code == 400
+    asked = api.post(f"/api/cases/{room.pk}/unit-requests/",
+                     {"unit": foreign.pk, "reason": "嫌疑人逃往乙县"}, format="json")
+    assert asked.status_code == 201 and asked.json()["status"] == "pending"
+    assert api.post(f"/api/cases/{room.pk}/unit-requests/", {"unit": foreign.pk},
+                    format="json").status_code == 409          # already waiting
+    assert api.post(f"/api/cases/{room.pk}/unit-requests/", {"unit": org.patrol_unit.pk},
+                    format="json").status_code == 409          # its own already
+    request_id = asked.json()["id"]
+    # not the unit's commander: cannot see the request
+    api.force_login(people.leader)
+    assert api.get("/api/unit-requests/").json()["results"] == []
+    assert api.post(f"/api/unit-requests/{request_id}/approve/").status_code == 404
+    api.force_login(people.other_leader)
+    waiting = api.get("/api/unit-requests/").json()["results"]
+    assert [w["unit"]["call_sign"] for w in waiting] == ["778"]
+    assert api.post(f"/api/unit-requests/{request_id}/approve/").json()["status"] == \
+        "approved"
+    assert api.post(f"/api/unit-requests/{request_id}/refuse/").status_code == 409
+    api.force_login(people.lead)
+    sent = api.post(f"/api/cases/{room.pk}/instructions/", body, format="json")
+    assert sent.status_code == 201, sent.content
+    assert AuditEntry.objects.filter(action="unit.approved").count() == 1
+
+
+def test_a_refused_unit_stays_out_of_reach(api, people, org, room):
+    foreign = Unit.objects.add_child(org.other_county, {
+        "name": "乙县巡逻组", "kind": "patrol", "call_sign": "779", "patrol_kind": "car"})
+    api.force_login(people.lead)
+    request_id = api.post(f"/api/cases/{room.pk}/unit-requests/", {"unit": foreign.pk},
+                          format="json").json()["id"]
+    api.force_login(people.other_leader)
+    assert api.post(f"/api/unit-requests/{request_id}/refuse/").json()["status"] == "refused"
+    api.force_login(people.lead)
+    assert api.post(f"/api/cases/{room.pk}/instructions/",
+                    {"kind": "capture", "units": [foreign.pk], "text": "x"},
+                    format="json").status_code == 400
+    # asking again after a refusal is allowed
+    assert api.post(f"/api/cases/{room.pk}/unit-requests/", {"unit": foreign.pk},
+                    format="json").status_code == 201

@@ -190,3 +190,31 @@ class Recovery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.items} ¥{self.value}"
+
+
+class UnitRequest(models.Model):
+    """A room asks to dispatch a patrol unit outside its own bureau; the unit's commander
+    (leadership of a unit above it) approves or refuses. Approved, the unit joins the
+    units that room may dispatch."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="unit_requests")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
+                                     on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, default="pending",
+                              choices=[("pending", _("Pending")), ("approved", _("Approved")),
+                                       ("refused", _("Refused"))])
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [models.UniqueConstraint(
+            fields=["case", "unit"], condition=models.Q(status__in=["pending", "approved"]),
+            name="one_open_unit_request")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} → {self.unit_id} ({self.status})"

@@ -31,9 +31,16 @@ def bureau_of(unit: Unit) -> Unit:
 
 
 def dispatchable_units(case: Case) -> QuerySet[Unit]:
-    """Patrol units of the case's own bureau and below."""
+    """Patrol units of the case's own bureau and below, and those whose commander
+    approved the room's request."""
+    from django.db.models import Q
+
+    from casework.dispatch.models import UnitRequest
+
     bureau = bureau_of(case.owning_unit)
-    return Unit.objects.filter(path__startswith=bureau.path, kind=UnitKind.PATROL)
+    approved = UnitRequest.objects.filter(case=case, status="approved").values("unit_id")
+    return Unit.objects.filter(Q(path__startswith=bureau.path) | Q(pk__in=approved),
+                               kind=UnitKind.PATROL)
 
 
 def distance_m(lat1, lon1, lat2, lon2) -> float:

@@ -26,4 +26,11 @@ urlpatterns = [
     path("units/<int:pk>/position/", views.UnitPositionView.as_view(), name="unit-position"),
     path("units/<int:pk>/assignments/", views.UnitAssignmentsView.as_view(),
          name="unit-assignments"),
+    path("cases/<int:case_pk>/unit-requests/", views.CaseUnitRequestsView.as_view(),
+         name="case-unit-requests"),
+    path("unit-requests/", views.UnitRequestsView.as_view(), name="unit-requests"),
+    path("unit-requests/<int:pk>/approve/", views.UnitRequestApproveView.as_view(),
+         name="unit-request-approve"),
+    path("unit-requests/<int:pk>/refuse/", views.UnitRequestRefuseView.as_view(),
+         name="unit-request-refuse"),
 ]

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 from casework.accounts.choices import OrgRole
 from casework.accounts.models import Unit
 from casework.core.errors import NotFound
-from casework.dispatch import events, photos, selectors, services
+from casework.dispatch import events, photos, selectors, services, unit_requests
 from casework.dispatch.choices import InstructionKind, Priority
 from casework.dispatch.models import Arrest, Assignment, Instruction, Recovery
 from casework.rooms.access import get_case_for_user
@@ -47,6 +47,11 @@ class StatusIn(serializers.Serializer):
 class PositionIn(serializers.Serializer):
     lat = serializers.FloatField()
     lon = serializers.FloatField()
+
+
+class AckIn(serializers.Serializer):
+    lat = serializers.FloatField(required=False, allow_null=True)
+    lon = serializers.FloatField(required=False, allow_null=True)
 
 
 class ReassignIn(serializers.Serializer):
@@ -141,11 +146,11 @@ def assignment_out(a: Assignment) -> dict:
 class AssignmentAckView(APIView):
     """The unit acknowledges (repeating it returns the same)."""
 
-    @extend_schema(request=PositionIn(required=False), responses=serializers.DictField())
+    @extend_schema(request=AckIn, responses=serializers.DictField())
     def post(self, request, pk):
-        lat, lon = request.data.get("lat"), request.data.get("lon")
+        data = _valid(AckIn, request.data)
         a = services.transition(actor=request.user, assignment_id=pk, status="acknowledged",
-                                lat=lat, lon=lon)
+                                lat=data.get("lat"), lon=data.get("lon"))
         return Response(assignment_out(a))
 
 
@@ -298,3 +303,41 @@ class CaseRecoveriesView(APIView):
         return Response({"id": recovery.pk, "items": recovery.items,
                          "value": str(recovery.value), "drill": recovery.drill},
                         status=status.HTTP_201_CREATED)
+
+
+class UnitRequestIn(serializers.Serializer):
+    unit = serializers.IntegerField()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class CaseUnitRequestsView(APIView):
+    """The room (lead or dispatcher) asks to dispatch a unit outside its own bureau."""
+
+    @extend_schema(request=UnitRequestIn, responses={201: serializers.DictField()})
+    def post(self, request, case_pk):
+        data = _valid(UnitRequestIn, request.data)
+        made = unit_requests.request_unit(actor=request.user, case_id=case_pk,
+                                          unit_id=data["unit"], reason=data.get("reason", ""))
+        return Response(unit_requests.payload(made), status=status.HTTP_201_CREATED)
+
+
+class UnitRequestsView(APIView):
+    """Requests waiting for my decision as a commander of the units asked for."""
+
+    @extend_schema(responses=serializers.DictField())
+    def get(self, request):
+        return Response({"results": unit_requests.to_decide(request.user)})
+
+
+class UnitRequestApproveView(APIView):
+    @extend_schema(request=None, responses=serializers.DictField())
+    def post(self, request, pk):
+        made = unit_requests.decide(actor=request.user, request_id=pk, approve=True)
+        return Response(unit_requests.payload(made))
+
+
+class UnitRequestRefuseView(APIView):
+    @extend_schema(request=None, responses=serializers.DictField())
+    def post(self, request, pk):
+        made = unit_requests.decide(actor=request.user, request_id=pk, approve=False)
+        return Response(unit_requests.payload(made))
