@@ -314,8 +314,10 @@ def _decimal(value) -> Decimal:
         amount = Decimal(str(value))
     except (InvalidOperation, TypeError):
         raise ValidationError({"value": [_("A amount in CNY, e.g. \"12800.00\".")]}) from None
-    if amount < 0 or amount.as_tuple().exponent < -2 or not amount.is_finite():
-        raise ValidationError({"value": [_("A non-negative amount with at most 2 decimals.")]})
+    if (not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2
+            or amount >= Decimal("1e10")):
+        raise ValidationError({"value": [_("A non-negative amount below 10,000,000,000 with "
+                                           "at most 2 decimals.")]})
     return amount
 
 
@@ -394,6 +396,9 @@ def record_recovery(*, actor: User, case_id: int, items: str, value,
             # the case's recovered value is the sum of its (non-drill) recoveries
             total = (Recovery.objects.filter(case=case, drill=False)
                      .aggregate(s=Sum("value"))["s"]) or Decimal("0")
+            if total >= Decimal("1e12"):
+                raise ValidationError({"value": [_("The case's recovered total would exceed "
+                                                   "what can be recorded.")]})
             type(case).objects.filter(pk=case.pk).update(recovered_value=total)
         audit.record(actor=actor, action="recovery.recorded", obj=recovery, case_id=case.pk,
                      detail={"value": str(amount), "assignment": assignment})

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -82,7 +83,8 @@ class RoomNetworkView(APIView):
 
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, GraphMLRenderer]
 
-    @extend_schema(responses=RoomNetworkResponse,
+    @extend_schema(responses={(200, "application/json"): RoomNetworkResponse,
+                              (200, "application/graphml+xml"): OpenApiTypes.STR},
                    parameters=[OpenApiParameter("format", str, enum=["json", "graphml"])])
     def get(self, request, case_pk):
         return Response(services.room_network_for(user=request.user, case_id=case_pk))

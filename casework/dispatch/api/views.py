@@ -6,13 +6,14 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError as DRFValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from casework.accounts.choices import OrgRole
 from casework.accounts.models import Unit
 from casework.core.errors import NotFound
+from casework.core.times import plausible_time
 from casework.dispatch import events, photos, selectors, services, unit_requests
 from casework.dispatch.choices import InstructionKind, Priority
 from casework.dispatch.models import Arrest, Assignment, Instruction, Recovery
@@ -68,12 +69,18 @@ class ArrestIn(serializers.Serializer):
     unit = serializers.IntegerField(required=False, allow_null=True)
     assignment = serializers.IntegerField(required=False, allow_null=True)
 
+    def validate_arrested_at(self, value):
+        return plausible_time(value)
+
 
 class RecoveryIn(serializers.Serializer):
     items = serializers.CharField(max_length=500)
-    value = serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    value = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     recovered_at = serializers.DateTimeField(required=False)
     assignment = serializers.IntegerField(required=False, allow_null=True)
+
+    def validate_recovered_at(self, value):
+        return plausible_time(value)
 
 
 def _valid(serializer_class, data):
@@ -90,7 +97,10 @@ def instruction_out(instruction: Instruction) -> dict:
 
 class CaseInstructionsView(APIView):
     """GET: the room's instructions with their assignments. POST: issue one (lead, or a
-    member who may dispatch) to units the room may dispatch."""
+    member who may dispatch) to units the room may dispatch. JSON only: a form can carry
+    at most 1,000 fields (Django's limit), fewer than an instruction's units."""
+
+    parser_classes = [JSONParser]
 
     @extend_schema(responses=serializers.DictField())
     def get(self, request, case_pk):

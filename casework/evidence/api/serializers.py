@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casework.accounts.models import Unit
+from casework.core.times import plausible_time
 from casework.evidence.choices import EvidenceKind
 from casework.evidence.models import CustodyEntry, EvidenceItem
 from casework.rooms.api.serializers import UserRefSerializer
@@ -38,6 +39,9 @@ class EvidenceCreateSerializer(serializers.Serializer):
     place = serializers.CharField(required=False, allow_blank=True, max_length=200)
     source_unit = serializers.PrimaryKeyRelatedField(queryset=Unit.objects.all(),
                                                      required=False)
+
+    def validate_collected_at(self, value):
+        return plausible_time(value)
 
 
 class EvidenceCorrectSerializer(EvidenceCreateSerializer):
