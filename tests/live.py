@@ -9,6 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -112,3 +113,23 @@ def start_beat(schedule_dir: str) -> Server:
     if server.proc.poll() is not None:
         raise RuntimeError("Celery beat exited:\n" + server.output())
     return server
+
+
+@contextmanager
+def shared_celery_paused():
+    """SIGSTOP the run's shared Celery worker and beat (if they were started), SIGCONT
+    afterwards: a test with a private graph server or its own worker must not have the
+    shared worker drain the same outbox table into the run's graph, or sweep its rows."""
+    import signal
+
+    import psutil
+
+    me = psutil.Process(os.getpid())
+    paused = [p for p in me.children(recursive=True) if "celery" in " ".join(p.cmdline())]
+    for p in paused:
+        p.send_signal(signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for p in paused:
+            p.send_signal(signal.SIGCONT)

@@ -5,21 +5,18 @@ and started again."""
 
 from __future__ import annotations
 
-import os
 import signal
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 
-import psutil
 import pytest
 from django.db import connection
 
 from casework.dispatch import services
 from casework.dispatch.models import Assignment, Escalation, UnitEvent
 from casework.rooms.models import RoomEvent
-from tests.live import _spawn, server_env
+from tests.live import _spawn, server_env, shared_celery_paused
 
 pytestmark = pytest.mark.stack
 
@@ -96,22 +93,6 @@ def test_a_sweep_delivered_twice_escalates_once(live_people, celery_worker_proce
     assert UnitEvent.objects.filter(unit=org.patrol_unit, payload__resent=True).count() == 1
 
 
-@contextmanager
-def other_sweepers_paused():
-    """SIGSTOP the run's shared worker and beat (if started), so that only this test's
-    worker sweeps; SIGCONT afterwards."""
-    me = psutil.Process(os.getpid())
-    paused = [p for p in me.children(recursive=True)
-              if "celery" in " ".join(p.cmdline())]
-    for p in paused:
-        p.send_signal(signal.SIGSTOP)
-    try:
-        yield
-    finally:
-        for p in paused:
-            p.send_signal(signal.SIGCONT)
-
-
 def test_once_and_in_time_when_the_worker_is_killed_mid_sweep(live_people, tmp_path):
     org, people, room = live_people
     units = [second_unit(org, f"94{i:02d}") for i in range(40)]
@@ -126,7 +107,7 @@ def test_once_and_in_time_when_the_worker_is_killed_mid_sweep(live_people, tmp_p
             server.output()
         return server
 
-    with other_sweepers_paused():
+    with shared_celery_paused():
         # 400 assignments due at once: one sweep takes long enough to be killed inside
         for _ in range(10):
             issue(people, room, units, 1)

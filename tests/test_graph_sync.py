@@ -14,7 +14,7 @@ from casework.entities import imports
 from linkanalysis import rebuild, sync
 from linkanalysis.graph import driver, repository
 from tests.factories import CALLS_CSV
-from tests.live import free_port
+from tests.live import free_port, shared_celery_paused
 
 pytestmark = pytest.mark.stack
 
@@ -62,6 +62,11 @@ class FalkorServer:
 
 @pytest.fixture
 def private_graph(settings):
+    with shared_celery_paused():   # else the run's worker drains our outbox elsewhere
+        yield from _private_graph(settings)
+
+
+def _private_graph(settings):
     server = FalkorServer()
     server.start()
     settings.GRAPH_URL = f"falkordb://127.0.0.1:{server.port}"

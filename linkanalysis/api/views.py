@@ -10,6 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
@@ -82,6 +83,12 @@ class RoomNetworkView(APIView):
     `?format=graphml` downloads it as GraphML."""
 
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, GraphMLRenderer]
+
+    def handle_exception(self, exc):
+        # errors stay JSON whatever format was asked for (as the schema documents them)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)
 
     @extend_schema(responses={(200, "application/json"): RoomNetworkResponse,
                               (200, "application/graphml+xml"): OpenApiTypes.STR},
