@@ -57,7 +57,7 @@ def main() -> None:
                     .values_list("entity_id", "entity__kind", "entity__key"))
     rng = random.Random(7)
     rng.shuffle(entities)
-    client = APIClient()
+    client = APIClient(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     budget = settings.GRAPH_QUERY_BUDGET_MS
     engine = get_engine()
@@ -82,7 +82,35 @@ def main() -> None:
                                limit=1001 - len(first), timeout_ms=budget)
 
     # --- shortest paths ---------------------------------------------------------------
-    pairs = [(entities[i], entities[-1 - i]) for i in range(100)]
+    # Pairs two or three links apart (found by expanding from the start), as an
+    # investigator asks for paths between things already thought related. Entities with
+    # no path within 6 links make the engine search the whole graph: those answers come
+    # back `truncated` at the time budget (measured apart below).
+    from casework.entities.models import Entity
+
+    def partner(kind, key):
+        first = repository.expand_step([(kind, key)], types=kinds, since_ms=None,
+                                       until_ms=None, limit=50, timeout_ms=budget)
+        near = {(r["to_kind"], r["to_key"]) for r in first} | {(kind, key)}
+        second = repository.expand_step(list(near - {(kind, key)})[:10], types=kinds,
+                                        since_ms=None, until_ms=None, limit=200,
+                                        timeout_ms=budget)
+        # the user may ask only about entities of rooms they may open
+        far = sorted(({(r["to_kind"], r["to_key"]) for r in second} - near) & visible)
+        if not far:
+            return None
+        k, v = far[len(far) // 2]
+        found = Entity.objects.filter(kind=k, key=v).values_list("id", flat=True).first()
+        return (found, k, v) if found else None
+
+    visible = {(k, v) for _, k, v in entities}
+    pairs = []
+    for entity in entities:
+        other = partner(entity[1], entity[2])
+        if other:
+            pairs.append((entity, other))
+        if len(pairs) == 100:
+            break
     api_pairs, raw_pairs = itertools.cycle(pairs), itertools.cycle(pairs)
 
     def api_paths():
@@ -94,6 +122,12 @@ def main() -> None:
         a, b = next(raw_pairs)
         repository.shortest_paths((a[1], a[2]), (b[1], b[2]), max_depth=6, limit=11,
                                   timeout_ms=budget)
+
+    unrelated = [(entities[i], entities[-1 - i]) for i in range(10)]
+    cut_short = 0
+    for a, b in unrelated:
+        r = client.get(f"/api/graph/paths/?source={a[0]}&target={b[0]}&max_depth=6").json()
+        cut_short += bool(r["truncated"])
 
     # --- series -------------------------------------------------------------------------
     api_cases, raw_cases = itertools.cycle(member_cases), itertools.cycle(member_cases)
@@ -123,6 +157,8 @@ def main() -> None:
         "machine": machine(), "rev": git_rev(), "engine": engine.name,
         "cases": cases, "links_pg": links, "graph": counts.__dict__,
         "bench_user_cases": len(member_cases), "repeat": args.repeat,
+        "path_pairs": len(pairs),
+        "unrelated_pairs_truncated_at_budget": f"{cut_short} of {len(unrelated)}",
         "sample_expand": {"nodes": len(sample["nodes"]), "edges": len(sample["edges"]),
                           "truncated": sample["truncated"]},
     }, ensure_ascii=False, indent=1))

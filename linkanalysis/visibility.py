@@ -54,8 +54,14 @@ def node_refs(user, nodes, case_ids=None) -> dict[Node, dict]:
     nodes = set(nodes)
     if not nodes:
         return {}
-    keys = {key for _, key in nodes}
-    entities = [e for e in Entity.objects.filter(key__in=keys) if (e.kind, e.key) in nodes]
+    by_kind: dict[str, list[str]] = {}
+    for kind, key in nodes:
+        by_kind.setdefault(kind, []).append(key)
+    # by kind, then key: the unique (kind, key) index (a key alone would scan the table)
+    condition = Q()
+    for kind, keys in by_kind.items():
+        condition |= Q(kind=kind, key__in=keys)
+    entities = list(Entity.objects.filter(condition))
     by_id = {e.pk: e for e in entities}
     labels: dict[int, str] = {}
     label_rows = CaseEntity.objects.filter(entity__in=by_id).exclude(label="")
