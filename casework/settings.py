@@ -176,14 +176,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "casework.core.channel_layer.RedisChannelLayer",
         "CONFIG": {
             # redis-py's pools refuse (not wait) past max_connections, default 100: a
-            # thousand terminals connecting at once need more (bench/push_latency.py).
-            # redis-py 8 reads with a 5 s socket timeout by default, the same as
-            # channels-redis' 5 s BZPOPMIN: under load the read lost the race, the
-            # consumer died with "Timeout reading" and its terminal went deaf
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 30,
+            # thousand terminals connecting at once need more (bench/push_latency.py)
+            "hosts": [{"address": REDIS_URL,
                        "max_connections": env_int("CHANNELS_MAX_CONNECTIONS", 2000,
                                                   minimum=10)}],
             "prefix": env_str("CHANNELS_PREFIX", "casework"),
