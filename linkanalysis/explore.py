@@ -116,7 +116,8 @@ def expand(user, entity_id, *, depth: int = 1, types: list[str] | None = None,
             edges.append(_link_out(r, refs, source, target))
     masked = [{"entity": refs[node]["id"], "other_cases": len(cases),
                "access_request": visibility.access_token(
-                   user, case_id=cases.most_common(1)[0][0], from_case_id=None, nodes=[node])}
+                   user, case_id=cases.most_common(1)[0][0], from_case_id=None,
+                   refs=[refs[node]])}
               for node, cases in hidden.items() if node in refs]
     return {"nodes": [{**refs[n], "depth": d} for n, d in depth_of.items() if n in refs],
             "edges": sorted(edges, key=lambda e: e["id"]), "truncated": truncated,
@@ -160,13 +161,13 @@ def paths(user, source_id, target_id, *, max_depth: int = 6) -> dict:
         for i, link in enumerate(row["links"]):
             case_id = int(link["case_id"])
             if case_id not in open_ids:
-                own = [n for n in (nodes[i], nodes[i + 1]) if n in refs]
+                own = [refs[n] for n in (nodes[i], nodes[i + 1]) if n in refs]
                 steps.append({"masked": True, "access_request": visibility.access_token(
-                    user, case_id=case_id, from_case_id=None, nodes=own)})
+                    user, case_id=case_id, from_case_id=None, refs=own)})
                 continue
             source = (link["source_kind"], link["source_key"])
             target = nodes[i + 1] if source == nodes[i] else nodes[i]
-            item = {**_link_out({**link, "kind": link["kind"]}, refs, source, target),
+            item = {**_link_out(link, refs, source, target),
                     "case": {"id": case_id, "number": open_ids[case_id]["number"]},
                     "evidence": evidence.get(link.get("evidence_id"))}
             item.pop("case_id")

@@ -133,7 +133,8 @@ def series_for_case(user, case, *, limit: int = 50) -> dict:
         if not visible:
             item["access_request"] = visibility.access_token(
                 user, case_id=cand.case_id, from_case_id=case.pk,
-                nodes=[n for n in cand.direct] + [m for m, _o in cand.via])
+                refs=[own[n] for n in [*cand.direct, *(m for m, _o in cand.via)]
+                      if n in own])
         results.append(item)
     return {"results": results, "truncated": truncated,
             "hubs_ignored": [{"kind": k, "key": key, "cases": n} for k, key, n in hubs]}

@@ -73,8 +73,8 @@ def node_refs(user, nodes, case_ids=None) -> dict[Node, dict]:
                               "label": labels.get(e.pk) or e.key} for e in entities}
 
 
-def access_token(user, *, case_id: int, from_case_id: int | None, nodes) -> str:
-    """An access-request token naming the user's own shared entities by id."""
-    refs = node_refs(user, nodes, case_ids=[])
+def access_token(user, *, case_id: int, from_case_id: int | None, refs) -> str:
+    """An access-request token naming the user's own shared entities (`refs`, as
+    node_refs already resolved them) by id."""
     return issue_token(user=user, case_id=case_id, from_case_id=from_case_id,
-                       entity_ids=[r["id"] for r in refs.values()])
+                       entity_ids=[r["id"] for r in refs])

@@ -9,7 +9,6 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from casework.accounts.choices import OrgRole
 from casework.accounts.ws_auth import scope_user
 from casework.dispatch import selectors
 from casework.dispatch.events import unit_group
@@ -27,9 +26,7 @@ class UnitConsumer(AsyncWebsocketConsumer):
         await self.accept()
 
     def _may_listen(self) -> bool:
-        user = self.user
-        return (user is not None and user.is_active and user.unit_id == self.unit_id
-                and user.org_role == OrgRole.PATROL)
+        return selectors.is_officer_of(self.user, self.unit_id)
 
     async def disconnect(self, code):
         if hasattr(self, "group"):

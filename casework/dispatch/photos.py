@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from casework.accounts.choices import OrgRole
 from casework.accounts.models import User
 from casework.core.errors import Conflict, NotFound, NotPermitted
 from casework.dispatch.models import Assignment
+from casework.dispatch.selectors import is_officer_of
 from casework.evidence.choices import EvidenceKind
 from casework.evidence.models import EvidenceItem
 from casework.evidence.services import _StoredUnlessCommitted, do_add_evidence
@@ -26,7 +26,7 @@ def _assignment_of(actor: User, assignment_id: int) -> Assignment:
          .filter(pk=assignment_id).first())
     if a is None:
         raise NotFound(_("No such assignment."))
-    if actor.org_role != OrgRole.PATROL or actor.unit_id is None or a.unit_id != actor.unit_id:
+    if not is_officer_of(actor, a.unit_id):
         get_case_for_user(actor, a.instruction.case_id)  # NotFound for whoever may not open it
         raise NotPermitted(_("Only the unit's officers add photos under its assignments."))
     if not a.instruction.case.is_open:

@@ -9,8 +9,9 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from casework.accounts.choices import UnitKind, UnitStatus
+from casework.accounts.choices import OrgRole, UnitKind, UnitStatus
 from casework.accounts.models import Unit
+from casework.core.errors import NotFound
 from casework.dispatch.choices import OPEN_STATUSES
 from casework.dispatch.models import Assignment, Instruction
 from casework.rooms.models import Case
@@ -94,3 +95,18 @@ def unit_events_after(unit_id: int, after: int, limit: int = 500) -> list[dict]:
 
     return list(UnitEvent.objects.filter(unit_id=unit_id, seq__gt=after).order_by("seq")
                 .values_list("payload", flat=True)[:limit])
+
+
+def is_officer_of(user, unit_id) -> bool:
+    """The one rule for the terminal side: a unit's own active patrol officers act for it."""
+    return (user is not None and user.is_active and user.org_role == OrgRole.PATROL
+            and user.unit_id is not None and user.unit_id == int(unit_id))
+
+
+def terminal_assignments(user, unit_id: int) -> tuple[list[Assignment], int]:
+    """The unit's open assignments and its last event id (read first, so a fresh terminal
+    resumes after it and misses nothing); NotFound for anyone but its officers."""
+    if not is_officer_of(user, unit_id):
+        raise NotFound("no such unit")
+    last = (Unit.objects.filter(pk=unit_id).values_list("event_seq", flat=True).first()) or 0
+    return list(open_assignments(unit_id)), last

@@ -37,7 +37,7 @@ from casework.dispatch.models import (
     Instruction,
     Recovery,
 )
-from casework.dispatch.selectors import dispatchable_units, nearest_available
+from casework.dispatch.selectors import dispatchable_units, is_officer_of, nearest_available
 from casework.entities.models import CaseEntity
 from casework.rooms import events as room_events
 from casework.rooms.access import get_case_for_user
@@ -193,7 +193,7 @@ def reassign(*, actor: User, assignment_id: int, unit_id: int) -> Assignment:
 def _may_work(actor: User, a: Assignment) -> None:
     """Only the unit's own officers move its assignments. Others who may open the room
     get 403; everyone else cannot know the assignment exists."""
-    if actor.unit_id == a.unit_id and actor.org_role == OrgRole.PATROL:
+    if is_officer_of(actor, a.unit_id):
         return
     get_case_for_user(actor, a.instruction.case_id)   # NotFound when the room is closed
     raise NotPermitted(_("Only the unit's officers update its assignments."))
@@ -256,7 +256,7 @@ def update_position(*, actor: User, unit_id: int, lat, lon) -> Unit:
     lat, lon = _check_position(lat, lon)
     if lat is None:
         raise ValidationError({"lat": [_("Give both latitude and longitude as numbers.")]})
-    if actor.unit_id != int(unit_id) or actor.org_role != OrgRole.PATROL:
+    if not is_officer_of(actor, unit_id):
         raise NotFound(_("No such unit."))
     with transaction.atomic():
         unit = Unit.objects.select_for_update().filter(pk=unit_id,

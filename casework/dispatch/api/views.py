@@ -10,8 +10,6 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from casework.accounts.choices import OrgRole
-from casework.accounts.models import Unit
 from casework.core.errors import NotFound
 from casework.core.times import plausible_time
 from casework.dispatch import events, photos, selectors, services, unit_requests
@@ -123,8 +121,8 @@ def _instruction_for(user, pk) -> Instruction:
                    .filter(pk=pk).first())
     if instruction is None:
         raise NotFound("no such instruction")
-    if user.org_role == OrgRole.PATROL and instruction.assignments.filter(
-            unit_id=user.unit_id).exists():
+    if user.unit_id and selectors.is_officer_of(user, user.unit_id) and \
+            instruction.assignments.filter(unit_id=user.unit_id).exists():
         return instruction
     get_case_for_user(user, instruction.case_id)
     return instruction
@@ -197,19 +195,12 @@ class UnitPositionView(APIView):
 
 
 class UnitAssignmentsView(APIView):
-    """The unit's open assignments (its officers' terminal)."""
+    """The unit's open assignments (its officers' terminal) and its last event id."""
 
     @extend_schema(responses=serializers.DictField())
     def get(self, request, pk):
-        user = request.user
-        if user.unit_id != pk or user.org_role != OrgRole.PATROL:
-            raise NotFound("no such unit")
-        # read before the list: the terminal resumes after it, so whatever changes once the
-        # list is read still reaches it over the socket
-        last_event_id = (Unit.objects.filter(pk=pk).values_list("event_seq", flat=True)
-                         .first()) or 0
-        return Response({"results": [events.for_terminal(a)
-                                     for a in selectors.open_assignments(pk)],
+        assignments, last_event_id = selectors.terminal_assignments(request.user, pk)
+        return Response({"results": [events.for_terminal(a) for a in assignments],
                          "last_event_id": last_event_id})
 
 
