@@ -59,7 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/fanout.py
 	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/outbox_drain.py
 	$(BIN)/python -m casework.devstack run -- sh -c '$(BIN)/python bench/seed_scale.py && \
-	  $(BIN)/python bench/graph_queries.py'
+	  $(BIN)/python bench/graph_queries.py && $(BIN)/python bench/stats_queries.py'
 	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/push_latency.py
 	$(BIN)/python -m casework.devstack run -- $(BIN)/python bench/escalation.py
 

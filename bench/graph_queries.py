@@ -144,13 +144,27 @@ def main() -> None:
         repository.series_two_hops(case_id, hubs=hubs, hub_cap=cap, limit=5000,
                                    timeout_ms=budget)
 
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sql_queries(api) -> str:
+        """SQL queries per API call (session and user included), over 20 calls."""
+        seen = []
+        for _ in range(20):
+            with CaptureQueriesContext(connection) as ctx:
+                api()
+            seen.append(len(ctx.captured_queries))
+        return f"{min(seen)}–{max(seen)}" if min(seen) != max(seen) else str(seen[0])
+
+    load_before = os.getloadavg()
     rows = []
     for name, api, raw in [("expand depth 2", api_expand, raw_expand),
                            ("shortest paths ≤ 6", api_paths, raw_paths),
                            ("series for one case", api_series, raw_series)]:
         raw_s = summary(f"{name}: raw engine", timed(raw, args.repeat))
         api_s = summary(f"{name}: API", timed(api, args.repeat))
-        rows.append((name, raw_s, api_s))
+        rows.append((name, raw_s, api_s, sql_queries(api)))
+    load_after = os.getloadavg()
 
     sample = client.get(f"/api/graph/expand/?entity={entities[0][0]}&depth=2&limit=1000").json()
     print(json.dumps({
@@ -158,15 +172,18 @@ def main() -> None:
         "cases": cases, "links_pg": links, "graph": counts.__dict__,
         "bench_user_cases": len(member_cases), "repeat": args.repeat,
         "path_pairs": len(pairs),
+        "load_average_1_5_15": {"before": [round(x, 2) for x in load_before],
+                                "after": [round(x, 2) for x in load_after]},
         "unrelated_pairs_truncated_at_budget": f"{cut_short} of {len(unrelated)}",
         "sample_expand": {"nodes": len(sample["nodes"]), "edges": len(sample["edges"]),
                           "truncated": sample["truncated"]},
     }, ensure_ascii=False, indent=1))
-    print("\n| query | raw p50 | raw p95 | API p50 | API p95 | API − raw at p50 |")
-    print("|---|---|---|---|---|---|")
-    for name, raw_s, api_s in rows:
+    print("\n| query | raw p50 | raw p95 | API p50 | API p95 | API − raw at p50 | SQL/call |")
+    print("|---|---|---|---|---|---|---|")
+    for name, raw_s, api_s, queries_per_call in rows:
         print(f"| {name} | {raw_s['p50_ms']} ms | {raw_s['p95_ms']} ms | {api_s['p50_ms']} ms"
-              f" | {api_s['p95_ms']} ms | {api_s['p50_ms'] - raw_s['p50_ms']:.2f} ms |")
+              f" | {api_s['p95_ms']} ms | {api_s['p50_ms'] - raw_s['p50_ms']:.2f} ms"
+              f" | {queries_per_call} |")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,15 @@ layer. Latency from the instruction's commit to each terminal's receipt of
 `instruction.sent`, and the share delivered.
 
   A. one instruction to each of N units, one after another;
-  B. one instruction to N units at once (one commit, N assignments);
+  B. one instruction to N units at once (one commit, N assignments), `--rounds` times
+     (the figures pool every round's receipts; each round's own are listed too);
   baseline in the same run: one terminal connected, one instruction at a time.
 
-    python bench/push_latency.py --terminals 1000
+With each scenario: the CPU time the ASGI server and the terminals' process spent on it
+(from commit to the last receipt), and the machine's load average — on a shared two-core
+machine the latency of B is bounded by the server's CPU per push, see bench/RESULTS.md.
+
+    python bench/push_latency.py --terminals 1000 --rounds 5
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 from datetime import UTC, datetime
 
@@ -162,22 +168,46 @@ def issue(case, lead, units):
     return stamp["t"], list(instruction.assignments.values_list("id", flat=True))
 
 
-def summary(name, latencies_s, expected):  # noqa: D103
+def summary(name, latencies_s, expected, **extra):  # noqa: D103
     ms = [x * 1000 for x in latencies_s]
     return {"scenario": name, "expected": expected, "delivered": len(ms),
             "delivered_share": f"{100 * len(ms) / expected:.1f} %",
             "p50_ms": round(pct(ms, 50), 2) if ms else None,
             "p99_ms": round(pct(ms, 99), 2) if ms else None,
-            "max_ms": round(max(ms), 2) if ms else None}
+            "max_ms": round(max(ms), 2) if ms else None, **extra}
 
 
-def run(server, terminals: int) -> list[dict]:
+class Cpu:
+    """CPU seconds (user + system) that processes spent between two points."""
+
+    def __init__(self, **pids):
+        import psutil
+
+        self.procs = {name: psutil.Process(pid) for name, pid in pids.items()}
+        self.start = self._now()
+
+    def _now(self):
+        return {name: sum(p.cpu_times()[:2]) for name, p in self.procs.items()}
+
+    def spent_ms(self):
+        now = self._now()
+        return {name: round(1000 * (now[name] - self.start[name])) for name in now}
+
+
+def load():
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def run(server, terminals: int, rounds: int) -> list[dict]:
     from casework.accounts.models import Unit
     from casework.dispatch.models import Assignment
 
     def latencies(t, committed):
         got = t.receipts(list(committed))
         return [got[i] - c for i, c in committed.items() if i in got], len(committed)
+
+    def cpu(t):
+        return Cpu(asgi_server=server.proc.pid, terminals=t.proc.pid)
 
     rows = []
     case, lead, units, officers = setup(1)     # baseline: one terminal
@@ -195,16 +225,32 @@ def run(server, terminals: int) -> list[dict]:
     t = Terminals(server, units, officers)
     t.start()
     committed = {}
+    before, spent = load(), cpu(t)
     for unit in units:                          # A: one instruction to each unit
         at, ids = issue(case, lead, [unit])
         committed.update(dict.fromkeys(ids, at))
-    rows.append(summary(f"A: one instruction to each of {terminals} units",
-                        *latencies(t, committed)))
-    Assignment.objects.filter(instruction__case=case).update(status="cancelled")
-    Unit.objects.filter(pk__in=[u.pk for u in units]).update(status="available")
-    at, ids = issue(case, lead, units)         # B: one instruction to every unit at once
-    rows.append(summary(f"B: one instruction to {terminals} units at once",
-                        *latencies(t, dict.fromkeys(ids, at))))
+    got, expected = latencies(t, committed)
+    rows.append(summary(f"A: one instruction to each of {terminals} units", got, expected,
+                        cpu_ms=spent.spent_ms(), load=f"{before} → {load()}"))
+    pooled, expected_all, per_round = [], 0, []
+    for _ in range(rounds):                     # B: one instruction to every unit at once
+        Assignment.objects.filter(instruction__case=case).update(status="cancelled")
+        Unit.objects.filter(pk__in=[u.pk for u in units]).update(status="available")
+        time.sleep(1)
+        before = load()
+        # the CPU from just before the commit: issuing 1,000 assignments is the bench's own
+        # process; the server and the terminals have nothing to do until the commit
+        spent = cpu(t)
+        at, ids = issue(case, lead, units)
+        got, expected = latencies(t, dict.fromkeys(ids, at))
+        pooled += got
+        expected_all += expected
+        per_round.append(summary("round", got, expected, cpu_ms=spent.spent_ms(),
+                                 load=before))
+    rows.append(summary(f"B: one instruction to {terminals} units at once, {rounds} rounds",
+                        pooled, expected_all,
+                        rounds=[{k: r[k] for k in ("delivered", "p50_ms", "p99_ms", "max_ms",
+                                                   "cpu_ms", "load")} for r in per_round]))
     t.stop()
     return rows
 
@@ -212,13 +258,14 @@ def run(server, terminals: int) -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--terminals", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     use_bench_database("casework_push")
     from tests.live import start_asgi
 
     server = start_asgi()
     try:
-        rows = run(server, args.terminals)
+        rows = run(server, args.terminals, args.rounds)
     finally:
         server.stop()
     print(json.dumps({"bench": "instruction_push", "machine": machine(), "rev": git_rev(),

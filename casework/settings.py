@@ -42,6 +42,19 @@ GRAPH_QUERY_BUDGET_MS = env_int("GRAPH_QUERY_BUDGET_MS", 2000, minimum=50)
 # series: an entity shared with more other cases than this (a parcel locker's phone)
 # links nothing
 SERIES_HUB_CAP = env_int("SERIES_HUB_CAP", 50, minimum=2)
+# Four-colour status targets (casework.stats.colours): acknowledgement, capture (sent →
+# completed with capture; Zhangzhou's reported average is 1 h 36 min) and first arrest
+# after the alarm; a time up to bands[0] × target is green, then yellow, orange, red.
+STATS_TARGETS = {
+    "ack_s": env_int("STATS_ACK_TARGET_S", 60, minimum=1),
+    "capture_s": env_int("STATS_CAPTURE_TARGET_S", 96 * 60, minimum=1),
+    "arrest_s": env_int("STATS_ARREST_TARGET_S", 24 * 3600, minimum=1),
+    "bands": tuple(float(b) for b in env_list("STATS_STATUS_BANDS", ["1", "1.5", "2"])),
+}
+if (len(STATS_TARGETS["bands"]) != 3 or list(STATS_TARGETS["bands"]) != sorted(
+        STATS_TARGETS["bands"]) or STATS_TARGETS["bands"][0] <= 0):
+    raise ImproperlyConfigured("STATS_STATUS_BANDS: three increasing positive numbers, "
+                               "e.g. 1,1.5,2")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -65,6 +78,7 @@ INSTALLED_APPS = [
     "casework.evidence",
     "casework.entities",
     "casework.dispatch",
+    "casework.stats",
     "casework.demo",
     "linkanalysis",
 ]
@@ -155,6 +169,8 @@ STATICFILES_DIRS = [
     ("vendor/cytoscape", BASE_DIR / "node_modules" / "cytoscape" / "dist"),
     # the map library (Leaflet), likewise from npm
     ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
+    # the dashboard's charts (Apache ECharts), likewise from npm
+    ("vendor/echarts", BASE_DIR / "node_modules" / "echarts" / "dist"),
 ]
 # The room map draws an offline GeoJSON of the districts; a tile layer is added on top only
 # when this names one, e.g. an intranet server "https://tiles.example.gov.cn/{z}/{x}/{y}.png"
@@ -185,6 +201,10 @@ CHANNEL_LAYERS = {
                                                   minimum=10)}],
             "prefix": env_str("CHANNELS_PREFIX", "casework"),
             "capacity": 1000,
+            # one key holds what waits for all the consumers of a server process: a
+            # thousand terminals' instructions at once must not overflow it (messages over
+            # capacity are dropped; bench/push_latency.py, tests/test_channel_layer.py)
+            "channel_capacity": {"specific.*": 100_000},
             "expiry": 60,
         },
     }

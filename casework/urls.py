@@ -10,6 +10,7 @@ from casework.bundles.views import BundleView
 from casework.core.views import healthz, not_found
 from casework.dispatch import views as dispatch_views
 from casework.rooms import views as room_views
+from casework.stats import views as stats_views
 
 api = [
     path("", include("casework.accounts.api.urls")),
@@ -17,6 +18,7 @@ api = [
     path("", include("casework.evidence.api.urls")),
     path("", include("casework.entities.api.urls")),
     path("", include("casework.dispatch.api.urls")),
+    path("", include("casework.stats.api.urls")),
     path("", include("linkanalysis.api.urls")),
     path("cases/<int:case_pk>/bundle/", BundleView.as_view(), name="case-bundle"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -36,4 +38,6 @@ urlpatterns = [
     path("", room_views.case_list, name="home"),
     path("cases/<int:case_id>/", room_views.case_room, name="case-room"),
     path("terminal/", dispatch_views.terminal, name="terminal"),
+    path("terminal/sw.js", dispatch_views.terminal_service_worker, name="terminal-sw"),
+    path("dashboard/", stats_views.dashboard, name="stats-dashboard"),
 ]

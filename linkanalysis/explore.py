@@ -127,8 +127,7 @@ def expand(user, entity_id, *, depth: int = 1, types: list[str] | None = None,
 def paths(user, source_id, target_id, *, max_depth: int = 6) -> dict:
     if not 1 <= max_depth <= queries.MAX_PATH_DEPTH:
         raise ValidationError({"max_depth": [f"1 to {queries.MAX_PATH_DEPTH}"]})
-    a = visibility.entity_for_user(user, source_id)
-    b = visibility.entity_for_user(user, target_id)
+    a, b = visibility.entities_for_user(user, [source_id, target_id])
     if a.pk == b.pk:
         raise ValidationError({"target": ["source and target are the same entity"]})
     truncated = False

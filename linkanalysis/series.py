@@ -94,16 +94,16 @@ def _link_word(kind: str) -> str:
     return str(LinkKind(kind).label) if kind in LinkKind.values else kind
 
 
-def series_for_case(user, case, *, limit: int = 50) -> dict:
-    found, hubs, truncated = candidates(case.pk, settings.SERIES_HUB_CAP,
+def series_for_case(user, case_id: int, *, limit: int = 50) -> dict:
+    found, hubs, truncated = candidates(case_id, settings.SERIES_HUB_CAP,
                                         settings.GRAPH_QUERY_BUDGET_MS)
     ranked = sorted((c for c in found.values() if c.score > 0),
                     key=lambda c: (-c.score, c.case_id))[:limit]
     open_ids = visibility.open_cases(user, {c.case_id for c in ranked})
     own_nodes = {n for c in ranked for n in c.direct} | {o for c in ranked for o, _v in c.via}
-    own = visibility.node_refs(user, own_nodes, case_ids=[case.pk])
-    theirs = visibility.node_refs(user, {o for c in ranked for _m, o in c.via},
-                                  case_ids=list(open_ids))
+    # this case's entities named as this room names them; the others' as their open rooms
+    own, theirs = visibility.node_refs_each(user, [
+        (own_nodes, [case_id]), ({o for c in ranked for _m, o in c.via}, list(open_ids))])
     results = []
     for cand in ranked:
         visible = cand.case_id in open_ids
@@ -116,7 +116,7 @@ def series_for_case(user, case, *, limit: int = 50) -> dict:
             if mine in cand.direct or other in cand.direct:
                 continue   # already a shared entity: the two-hop tie adds nothing
             label = own[mine]["label"] if mine in own else mine[1]
-            if visible and link_case in set(open_ids) | {case.pk}:
+            if visible and link_case in set(open_ids) | {case_id}:
                 reasons.append(_("your %(kind)s %(label)s is linked (%(link)s) to the "
                                  "%(other_kind)s %(other)s of that case")
                                % {"kind": _word(mine[0]), "label": label,
@@ -132,7 +132,7 @@ def series_for_case(user, case, *, limit: int = 50) -> dict:
                 "masked": not visible, "score": round(cand.score, 4), "reasons": reasons}
         if not visible:
             item["access_request"] = visibility.access_token(
-                user, case_id=cand.case_id, from_case_id=case.pk,
+                user, case_id=cand.case_id, from_case_id=case_id,
                 refs=[own[n] for n in [*cand.direct, *(m for m, _o in cand.via)]
                       if n in own])
         results.append(item)

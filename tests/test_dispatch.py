@@ -4,6 +4,7 @@ suggestions, arrests and recoveries, drills — through the API as each kind of 
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from datetime import datetime
 
@@ -240,6 +241,12 @@ def test_arrests_recoveries_and_drills(api, people, org, room):
     assert Arrest.objects.get().drill is False
     assert [r["drill"] for r in api.get(f"/api/cases/{room.pk}/recoveries/").json()[
         "results"]] == [False, True]
+    # and the statistics count the drill apart, never in the figures
+    api.force_login(people.leader)
+    figures = api.get("/api/stats/summary/").json()
+    assert (figures["received"], figures["suspects_arrested"]) == (1, 1)
+    assert figures["recovered_value"] == 9800
+    assert (figures["drills"]["received"], figures["drills"]["recovered_value"]) == (1, 100)
 
 
 def test_a_unit_of_another_bureau_by_its_commanders_approval(api, people, org, room):
@@ -288,3 +295,146 @@ def test_a_refused_unit_stays_out_of_reach(api, people, org, room):
     # asking again after a refusal is allowed
     assert api.post(f"/api/cases/{room.pk}/unit-requests/", {"unit": foreign.pk},
                     format="json").status_code == 201
+
+
+def test_replayed_arrests_and_recoveries_are_recorded_once(api, people, org, room):
+    """The terminal's queue sends each action with an Idempotency-Key: a replay after a
+    lost answer gets the first record back (same body, marked as a replay), and nothing
+    is recorded, audited or announced twice."""
+    from casework.dispatch.models import Recovery
+
+    a = issue(people, room, [org.patrol_unit]).assignments.get()
+    api.force_login(people.patrol)
+    arrest = {"arrested_at": "2021-12-04T18:30:00+08:00", "name": "张某某",
+              "place": "平和县小溪镇", "assignment": a.pk}
+
+    def post(path, body, key):
+        return api.post(f"/api/cases/{room.pk}/{path}/", body, format="json",
+                        HTTP_IDEMPOTENCY_KEY=key)
+
+    first = post("arrests", arrest, "1700000000000-0-k1")
+    assert first.status_code == 201, first.content
+    assert "Idempotent-Replayed" not in first
+    again = post("arrests", arrest, "1700000000000-0-k1")
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    assert Arrest.objects.filter(case=room).count() == 1
+    assert AuditEntry.objects.filter(action="arrest.recorded").count() == 1
+    assert RoomEvent.objects.filter(case=room, type="arrest.recorded").count() == 1
+    # the same name under another key is another arrest (two people can share a name)
+    assert post("arrests", arrest, "1700000000000-1-k2").status_code == 201
+    assert Arrest.objects.filter(case=room).count() == 2
+    # a key reused for a different request is refused, not answered with the wrong record
+    other = post("arrests", {**arrest, "name": "李某某"}, "1700000000000-0-k1")
+    assert other.status_code == 409
+    assert post("recoveries", {"items": "x", "value": "1.00", "assignment": a.pk},
+                "1700000000000-0-k1").status_code == 409
+    assert Arrest.objects.filter(case=room).count() == 2
+
+    recovery = {"items": "手机12部", "value": "9800.00", "assignment": a.pk}
+    r1 = post("recoveries", recovery, "1700000000000-2-k3")
+    r2 = post("recoveries", recovery, "1700000000000-2-k3")
+    assert (r1.status_code, r2.status_code) == (201, 201)
+    assert r1.json() == r2.json() and r2["Idempotent-Replayed"] == "true"
+    assert Recovery.objects.filter(case=room).count() == 1
+    room.refresh_from_db()
+    assert str(room.recovered_value) == "9800.00"      # counted once
+    assert RoomEvent.objects.filter(case=room, type="recovery.recorded").count() == 1
+
+    # keys are per user: another officer's identical key is theirs, not a replay
+    second_officer = make_user("patrol_b", org.patrol_unit, "patrol")
+    api.force_login(second_officer)
+    theirs = post("arrests", arrest, "1700000000000-0-k1")
+    assert theirs.status_code == 201 and "Idempotent-Replayed" not in theirs
+    assert theirs.json()["id"] != first.json()["id"]
+    # a malformed key is a 400, and records nothing
+    assert post("arrests", arrest, "no spaces allowed").status_code == 400
+    assert post("arrests", arrest, "k" * 65).status_code == 400
+    assert Arrest.objects.filter(case=room).count() == 3
+    # without a key, as before: each request records
+    assert api.post(f"/api/cases/{room.pk}/arrests/", arrest, format="json").status_code == 201
+    assert api.post(f"/api/cases/{room.pk}/arrests/", arrest, format="json").status_code == 201
+    assert Arrest.objects.filter(case=room).count() == 5
+
+
+def test_a_person_arrest_replayed_returns_the_first_not_409(api, people, org, room):
+    """Without a key the second report of a person's arrest is a 409 (the unique rule);
+    with the same key it is the replay it is, and gets the first answer."""
+    from casework.entities import services as entity_services
+
+    suspect = entity_services.add_entity(actor=people.lead, case_id=room.pk, kind="person",
+                                         value="赖某某", label="赖某某", role="suspect")
+    a = issue(people, room, [org.patrol_unit]).assignments.get()
+    api.force_login(people.patrol)
+    body = {"arrested_at": "2021-12-04T18:30:00+08:00", "person": suspect.entity_id,
+            "assignment": a.pk}
+    first = api.post(f"/api/cases/{room.pk}/arrests/", body, format="json",
+                     HTTP_IDEMPOTENCY_KEY="q-1")
+    replay = api.post(f"/api/cases/{room.pk}/arrests/", body, format="json",
+                      HTTP_IDEMPOTENCY_KEY="q-1")
+    assert (first.status_code, replay.status_code) == (201, 201)
+    assert replay.json() == first.json()
+    assert api.post(f"/api/cases/{room.pk}/arrests/", body, format="json",
+                    HTTP_IDEMPOTENCY_KEY="q-2").status_code == 409
+
+
+def test_a_replayed_photo_adds_no_second_item_and_leaves_no_file(api, people, org, room):
+    from django.conf import settings
+
+    from casework.evidence.models import EvidenceItem
+    from tests.factories import png_upload
+
+    def files():
+        root = os.path.join(settings.MEDIA_ROOT, "evidence", str(room.pk))
+        return sorted(os.path.join(d, f) for d, _, fs in os.walk(root) for f in fs)
+
+    a = issue(people, room, [org.patrol_unit]).assignments.get()
+    api.force_login(people.patrol)
+
+    def post(key, name="scene.png"):
+        return api.post(f"/api/assignments/{a.pk}/photos/",
+                        {"file": png_upload(name), "description": "抓获现场"},
+                        format="multipart", HTTP_IDEMPOTENCY_KEY=key)
+
+    first = post("photo-1")
+    assert first.status_code == 201, first.content
+    stored = files()
+    replay = post("photo-1")
+    assert replay.status_code == 201 and replay["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    assert EvidenceItem.objects.filter(case=room, kind="photo").count() == 1
+    assert files() == stored and len(stored) == 1     # the replay's upload was not kept
+    assert post("photo-2").status_code == 201
+    assert EvidenceItem.objects.filter(case=room, kind="photo").count() == 2
+
+
+def test_two_copies_of_one_action_in_flight_at_once_record_once(live_people):
+    """The first request is still in its transaction when the replay arrives (a phone
+    that gave up waiting): the replay's key waits for the first to commit, then answers
+    with its record."""
+    org, people, room = live_people
+    a = issue(people, room, [org.patrol_unit]).assignments.get()
+    results, barrier = [], threading.Barrier(2)
+
+    def record():
+        barrier.wait()
+        try:
+            made = services.record_arrest(
+                actor=people.patrol, case_id=room.pk, name="张某某",
+                arrested_at=datetime(2021, 12, 4, 18, 30, tzinfo=SH), assignment=a.pk,
+                idempotency_key="in-flight-1")
+            results.append((made.pk, getattr(made, "replayed", False)))
+        except Exception as exc:
+            results.append(("error", repr(exc)))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=record) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    assert len(results) == 2 and all(r[0] != "error" for r in results), results
+    assert results[0][0] == results[1][0]
+    assert sorted(r[1] for r in results) == [False, True]
+    assert Arrest.objects.filter(case=room).count() == 1

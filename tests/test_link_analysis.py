@@ -393,6 +393,121 @@ def test_groups_and_deep_digging(api, people, org, graph):
     assert dug["basis"] == "arrested" and [s["label"] for s in dug["sources"]] == ["吴某"]
 
 
+def _query_world(people, org, hidden_lead, tag: int, extra: int = 0):
+    """A (p1–p2), B (p2–p3) and a hidden room H (p1–a secret phone); `extra` more rooms
+    sharing p2 and each linking it to a phone of their own. Returns A, p1 and p3."""
+    a = new_room(people, org, f"Q{tag}-A")
+    p1 = a.entity("phone", f"138{tag}6660001", "甲")
+    p2 = a.entity("phone", f"138{tag}6660002", "乙")
+    a.link("CALLED", p1, p2)
+    b = new_room(people, org, f"Q{tag}-B")
+    p3 = b.entity("phone", f"138{tag}6660003", "丙")
+    b.link("CALLED", b.entity("phone", f"138{tag}6660002"), p3)
+    h = new_room(people, org, f"Q{tag}-H", lead=hidden_lead, unit=org.other_brigade)
+    h.link("CALLED", h.entity("phone", f"138{tag}6660001"),
+           h.entity("phone", f"137{tag}6660009"))
+    for i in range(extra):
+        more = new_room(people, org, f"Q{tag}-X{i}")
+        more.link("CALLED", more.entity("phone", f"138{tag}6660002"),
+                  more.entity("phone", f"138{tag}667{i:04d}"))
+    sync.drain()
+    return a, p1, p3
+
+
+def test_analysis_query_counts_do_not_grow(api, people, org, graph, hidden_lead,
+                                           django_assert_num_queries):
+    """Pinned SQL query counts of the three analysis routes, the same with one linked room
+    as with six. Each: the session and the user (2), then
+    expand: the entity (1), the open cases per level (2), the nodes' names (1);
+    paths: both entities (1), the open cases (1), the nodes (1), the evidence (1);
+    series: the case (1), the open cases (1), the names of this case's entities and of
+    those of the other cases (1)."""
+    counts = {"expand": 6, "paths": 6, "series": 5}
+    api.force_login(people.member)
+    for tag, extra in [(1, 0), (2, 5)]:
+        a, p1, p3 = _query_world(people, org, hidden_lead, tag, extra)
+        answers = {}
+        for name, url in {"expand": f"/api/graph/expand/?entity={p1}&depth=2",
+                          "paths": f"/api/graph/paths/?source={p1}&target={p3}",
+                          "series": f"/api/cases/{a.pk}/series/"}.items():
+            with django_assert_num_queries(counts[name]):
+                answers[name] = api.get(url).json()
+        # p1–p2 in A, p2–p3 in B and in every extra room its own phone; H's link masked
+        assert len(answers["expand"]["edges"]) == 2 + extra
+        assert len(answers["expand"]["masked"]) == 1
+        assert answers["paths"]["paths"][0]["hops"] == 2
+        assert [r["masked"] for r in answers["series"]["results"]].count(False) == 1 + extra
+        assert [r["masked"] for r in answers["series"]["results"]].count(True) == 1
+
+
+def test_the_id_only_check_agrees_with_get_case_for_user(people, org, hidden_lead):
+    """check_case_for_user (series: the case's id only, one raw query) gives the same
+    answer or error as get_case_for_user for every kind of user, permission and room:
+    open and closed, a grant in force and one that lapsed."""
+    from casework.core.errors import Conflict, NotFound, NotPermitted
+    from casework.rooms.access import check_case_for_user, get_case_for_user
+    from casework.rooms.choices import CasePerm
+
+    open_room = make_room(people, org)
+    closed_room = make_room(people, org)
+    room_services.close_case(actor=people.lead, case_id=closed_room.pk)
+    hidden = new_room(people, org, "C-H", lead=hidden_lead, unit=org.other_brigade)
+    granted = make_user("granted", org.brigade)
+    lapsed = make_user("lapsed", org.brigade)
+    for user, until in ((granted, timedelta(hours=1)), (lapsed, -timedelta(seconds=1))):
+        AccessRequest.objects.create(case=hidden.case, requester=user, status="granted",
+                                     expires_at=timezone.now() + until)
+    users = [people.lead, people.member, people.observer, people.outsider, people.leader,
+             people.other_leader, people.patrol, people.spare, hidden_lead, granted, lapsed]
+
+    def outcome(check, user, pk, perm):
+        try:
+            found = check(user, pk, perm)
+        except (NotFound, NotPermitted, Conflict) as exc:
+            return type(exc).__name__
+        return getattr(found, "pk", found)
+
+    seen = set()
+    for pk in (open_room.pk, closed_room.pk, hidden.pk, 10**9, "x"):
+        for user in users:
+            for perm in CasePerm.values:
+                by_case = outcome(get_case_for_user, user, pk, perm)
+                assert outcome(check_case_for_user, user, pk, perm) == by_case, \
+                    (user.username, pk, perm)
+                seen.add(by_case if isinstance(by_case, str) else "found")
+    assert seen == {"found", "NotFound", "NotPermitted", "Conflict"}
+
+
+def test_a_merged_entity_is_seen_through_its_survivor(api, people, org, graph, hidden_lead):
+    """Expanding an entity needs it (or an entity merged into it) in a room the user may
+    open, as an entity of the room or at an end of one of its links."""
+    from casework.entities.models import CaseEntity
+
+    h = new_room(people, org, "M-H", lead=hidden_lead, unit=org.other_brigade)
+    survivor = h.entity("phone", "13877770001", "H 的手机")
+    merged = h.entity("phone", "13877770002")
+    h.link("CALLED", survivor, h.entity("phone", "13877770003"))
+    a = new_room(people, org, "M-A")
+    a.link("CALLED", a.entity("phone", "13877770002", "A 的手机"),
+           a.entity("phone", "13877770004"))
+    api.force_login(people.member)
+    assert api.get(f"/api/graph/expand/?entity={survivor}").status_code == 404
+    entity_services.merge_entities(actor=hidden_lead, case_id=h.pk, survivor=survivor,
+                                   merged=merged, reason="同一部手机")
+    sync.drain()
+    # the member met the merged phone in A: both ids draw the survivor for them
+    for asked in (survivor, merged):
+        body = api.get(f"/api/graph/expand/?entity={asked}")
+        assert body.status_code == 200
+        assert body.json()["nodes"][0]["id"] == survivor
+    # only at an end of A's link (no longer among A's entities): still seen
+    CaseEntity.objects.filter(case_id=a.pk, entity_id=merged).delete()
+    assert api.get(f"/api/graph/expand/?entity={survivor}").status_code == 200
+    api.force_login(people.outsider)
+    assert api.get(f"/api/graph/expand/?entity={merged}").status_code == 404
+    assert api.get("/api/graph/expand/?entity=99999999999999999999").status_code == 404
+
+
 def test_graphml_export_reads_back(api, people, org, graph):
     a = new_room(people, org, "X-导出案")
     a.link("CALLED", a.entity("phone", "13833330001", "甲"),

@@ -86,7 +86,7 @@ def test_issue_acknowledge_cancel_and_arrest_in_the_pinghe_room(asgi_server, pin
     # the offline base map: county and town outlines as SVG paths, no tiles
     districts = page.locator("#dispatch-map path.district")
     expect(districts.first).to_be_attached()
-    assert districts.count() == 12
+    assert districts.count() == 17   # 7 counties and districts, Pinghe's and Nanjing's 10 towns
     assert page.locator("#dispatch-map .leaflet-tile").count() == 0
     expect(page.locator("#dispatch-map .district-label.county", has_text="平和县")).to_be_attached()
     # the scene, the demo's instruction targets, the four Pinghe patrol units by call sign

@@ -3,7 +3,8 @@ against uvicorn, next to the case room in a second browser context: an instructi
 arrives live and is acknowledged with the phone's position, which the room sees at once;
 steps taken offline wait in a queue and reach the server in order once the network is
 back, with the instructions missed meanwhile (`resume`); a 409 on replay shows the real
-state; a revoked token brings back the log-in."""
+state; a reload without network opens the page from the service worker's copy with its
+cards and queue; a revoked token brings back the log-in."""
 
 from __future__ import annotations
 
@@ -319,4 +320,54 @@ def test_the_terminal_in_english(asgi_server, live_people, browser):
     expect(card.locator(".t-drill")).to_have_text("DRILL")
     expect(card.locator(".t-ack")).to_have_text("Acknowledge")
     expect(card.locator(".t-countdown")).to_have_text(re.compile(r"Acknowledge within 0:[0-5]\d"))
+    # the terminal reports it delivered: let that land before the database is flushed (a
+    # transaction still open in the server deadlocks with the flush)
+    eventually(lambda: status_of(a.pk) == "delivered", what="delivered")
     ctx.close()
+
+
+def test_a_reload_without_network_still_shows_the_terminal_and_its_queue(
+        asgi_server, live_people, browser, artifacts):
+    """The service worker keeps the page and its files: reloaded while offline, the
+    terminal opens from the device's copy with its cards and the actions still waiting,
+    and sends them once the network is back."""
+    org, people, room = live_people
+    term_ctx = terminal_context(browser)
+    term = term_ctx.new_page()
+    terminal_log_in(term, asgi_server)
+    # the worker is installed and controls the page (it claims it on activation)
+    term.wait_for_function("navigator.serviceWorker && navigator.serviceWorker.controller",
+                           timeout=15000)
+    a = issue(people, room, org.patrol_unit, place="平和县文峰镇")
+    card = term.locator(f'article[data-assignment="{a.pk}"]')
+    card.locator(".t-ack").tap()
+    expect(card).to_have_attribute("data-server-status", "acknowledged")
+
+    term_ctx.set_offline(True)
+    expect(term.locator("#conn")).to_have_attribute("data-state", "offline")
+    card.locator(".t-step[data-to=en_route]").tap()
+    expect(term.locator("#queue")).to_have_text("1 项操作待发送")
+
+    response = term.reload()
+    # the page came from the device's copy, not from the server
+    assert response is not None and response.ok
+    assert response.headers.get("x-casework-offline-copy") == "1", response.headers
+    expect(term.locator("#app")).to_be_visible()
+    expect(term.locator("#conn")).to_have_attribute("data-state", "offline")
+    expect(term.locator("#queue")).to_have_text("1 项操作待发送")
+    card = term.locator(f'article[data-assignment="{a.pk}"]')
+    expect(card).to_be_visible()
+    expect(card).to_have_attribute("data-status", "en_route")
+    expect(card).to_have_attribute("data-pending", "1")
+    expect(card.locator(".t-text")).to_have_text("抓捕嫌疑人赖某某")
+    # styled: the terminal's stylesheet came from the copy too (the priority's edge)
+    assert term.evaluate("getComputedStyle(document.querySelector('.t-card'))"
+                         ".borderLeftWidth") == "12px"
+    assert status_of(a.pk) == "acknowledged"
+    term.screenshot(path=artifacts / "terminal-offline-reload-phone.png", full_page=True)
+
+    term_ctx.set_offline(False)
+    expect(term.locator("#conn")).to_have_attribute("data-state", "online")
+    expect(term.locator("#queue")).to_be_hidden()
+    eventually(lambda: status_of(a.pk) == "en_route", what="en route after the reload")
+    term_ctx.close()

@@ -10,8 +10,9 @@ import asyncio
 import atexit
 import concurrent.futures
 import logging
+import os
 import threading
-import weakref
+import time
 from typing import Any
 
 from channels.layers import get_channel_layer
@@ -21,71 +22,94 @@ log = logging.getLogger(__name__)
 
 
 class _Sender:
-    """Sends channel-layer events from one event-loop thread per process.
+    """Sends channel-layer events from one event-loop thread per process, in batches.
 
-    After-commit callbacks hand their events over and return at once, so one commit that
-    addresses a thousand units' terminals costs a thousand concurrent sends instead of a
-    thousand Redis round trips in a row (bench/push_latency.py). Events to one group keep
-    their order: each group's sends wait on that group's FIFO lock.
+    After-commit callbacks append their events to an outbox and return at once. One drain
+    task on the thread sends the outbox in order, up to BATCH events per
+    `group_send_many` (two Redis round trips, casework/core/channel_layer.py), one batch
+    at a time: events queued while a batch is in flight go in the next. So one commit
+    that addresses a thousand units' terminals costs a few round trips instead of a
+    thousand (bench/push_latency.py), and every group's events keep their commit order.
     """
 
-    CONCURRENCY = 64   # sends in flight at once (each holds a Redis connection)
+    BATCH = 250
 
     def __init__(self) -> None:
-        self._slots: asyncio.Semaphore | None = None
         self._guard = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._pending: set[concurrent.futures.Future] = set()
-        self._group_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary())
+        self._outbox: list[tuple[str, dict[str, Any]]] = []
+        self._drain_future: concurrent.futures.Future | None = None
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
-        with self._guard:
-            # a forked child (Celery prefork) inherits the thread object, not the thread
-            if self._thread is None or not self._thread.is_alive():
-                self._loop = asyncio.new_event_loop()
-                self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
-                                                name="casework-events")
-                self._thread.start()
-                self._group_locks = weakref.WeakValueDictionary()
-                self._pending = set()
-                self._slots = None
-            return self._loop
+        """Under self._guard."""
+        # a forked child (Celery prefork) inherits the thread object, not the thread, and
+        # an outbox that is its parent's to send
+        if self._thread is None or not self._thread.is_alive():
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
+                                            name="casework-events")
+            self._thread.start()
+            self._outbox = []
+            self._drain_future = None
+        return self._loop
 
     def send(self, group: str, payload: dict[str, Any]) -> None:
-        future = asyncio.run_coroutine_threadsafe(self._send(group, payload),
-                                                  self._running_loop())
         with self._guard:
-            self._pending.add(future)
-        future.add_done_callback(self._forget)
+            loop = self._running_loop()
+            self._outbox.append((group, payload))
+            if self._drain_future is None:
+                self._drain_future = asyncio.run_coroutine_threadsafe(self._drain(), loop)
 
-    def _forget(self, future) -> None:
+    def _take(self) -> list[tuple[str, dict[str, Any]]]:
         with self._guard:
-            self._pending.discard(future)
+            batch = self._outbox[:self.BATCH]
+            del self._outbox[:self.BATCH]
+            if not batch:
+                self._drain_future = None   # the next send starts a new drain
+            return batch
 
-    async def _send(self, group: str, payload: dict[str, Any]) -> None:
-        lock = self._group_locks.get(group)
-        if lock is None:
-            lock = self._group_locks[group] = asyncio.Lock()
-        if self._slots is None:
-            self._slots = asyncio.Semaphore(self.CONCURRENCY)
-        async with lock, self._slots:
-            try:
-                await get_channel_layer().group_send(
-                    group, {"type": "casework.event", "event": payload})
-            except Exception:  # committed; a lost push is recovered by `resume`
-                log.exception("event to %s not sent", group)
+    async def _drain(self) -> None:
+        finished = False
+        try:
+            while batch := self._take():
+                try:
+                    await self._send_batch(batch)
+                except Exception:  # committed; a lost push is recovered by `resume`
+                    log.exception("%s events not sent (first to %s)", len(batch), batch[0][0])
+            finished = True
+        finally:
+            if not finished:   # cancelled (the loop is going away): let a send start anew
+                with self._guard:
+                    self._drain_future = None
+
+    @staticmethod
+    async def _send_batch(batch: list[tuple[str, dict[str, Any]]]) -> None:
+        layer = get_channel_layer()
+        messages = [(group, {"type": "casework.event", "event": payload})
+                    for group, payload in batch]
+        if hasattr(layer, "group_send_many"):
+            await layer.group_send_many(messages)
+        else:   # another layer (settings may name one): one send at a time, in order
+            for group, message in messages:
+                await layer.group_send(group, message)
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait for the events handed over so far (before a process exits, and in tests)."""
-        with self._guard:
-            pending = list(self._pending)
-        concurrent.futures.wait(pending, timeout=timeout)
+        deadline = time.monotonic() + timeout
+        while (future := self._drain_future) is not None:
+            try:
+                future.result(timeout=max(0.0, deadline - time.monotonic()))
+            except Exception:   # timed out, or cancelled; the drain logs its own failures
+                return
+            if self._drain_future is future:   # done without clearing itself: never ran
+                return
 
 
 _sender = _Sender()
 atexit.register(_sender.flush)
+# a child forked while the thread held the guard would wait on it for ever
+os.register_at_fork(after_in_child=lambda: setattr(_sender, "_guard", threading.Lock()))
 
 
 def send_event_on_commit(group: str, payload: dict[str, Any]) -> None:

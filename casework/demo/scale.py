@@ -16,7 +16,10 @@ What one seed writes, all in one transaction (an interrupted seed leaves nothing
 - the graph outbox rows of every link and involvement, through the product's own SQL
   (casework.entities.outbox), unless `graph` is off;
 - `bench_investigator`, a member of `member_cases` seeded cases, its object permissions
-  derived by casework.rooms.permissions like every membership's.
+  derived by casework.rooms.permissions like every membership's;
+- `assignments` capture assignments (about 2.5 per instruction) to the patrol echelons of
+  each case's bureau, with their arrests and recoveries (casework.demo.scale_dispatch),
+  the tree topped up to `patrol_units` patrol echelons first.
 
 Randomness is a hash of (row, salt, seed) in SQL, so a seed is reproducible. Nothing here
 touches the graph itself: casework never imports linkanalysis, and the command drains the
@@ -37,16 +40,20 @@ from django.utils.translation import gettext as _
 
 from casework.accounts.choices import OrgRole, PatrolKind, UnitKind
 from casework.accounts.models import Unit, User
+from casework.demo import scale_dispatch
 from casework.entities.outbox import enqueue_involvement_ids, enqueue_link_ids
 from casework.evidence.custody import _mac
 from casework.evidence.models import CustodyEntry
 from casework.rooms.choices import RoomRole
 from casework.rooms.models import Case, Membership
 from casework.rooms.permissions import sync_case_permissions
+from casework.stats import facts as stats_facts
 
 PREFIX = "SCALE-"
 BENCH_USER = "bench_investigator"
 MAX_LINKS_PER_CASE = 17
+ASSIGNMENTS_PER_CASE = 10
+MAX_ASSIGNMENTS_PER_CASE = 50
 OUTBOX_CHUNK = 50_000
 
 Progress = Callable[[str], None]
@@ -54,13 +61,25 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class Plan:
-    """What to seed. Sizes of later issues' data (capture assignments) join here."""
+    """What to seed. Sizes of later issues' data (capture assignments) join here.
+
+    `assignments`: capture assignments (about 2.5 per instruction), by default
+    ASSIGNMENTS_PER_CASE per case (1,000,000 for the default 100,000 cases); 0 for none.
+    `patrol_units`: patrol echelons the tree is topped up to, so that per-unit tables
+    have a realistic number of rows."""
 
     cases: int = 100_000
     links: int = 1_000_000
     seed: int = 1
     graph: bool = True
     member_cases: int = 100
+    assignments: int | None = None
+    patrol_units: int = 200
+
+    @property
+    def n_assignments(self) -> int:
+        return ASSIGNMENTS_PER_CASE * self.cases if self.assignments is None \
+            else self.assignments
 
     def check(self) -> None:
         if self.cases < 1:
@@ -70,6 +89,9 @@ class Plan:
                              f"({self.cases:,}–{MAX_LINKS_PER_CASE * self.cases:,})")
         if self.cases > 9_999_999:
             raise ValueError("at most 9,999,999 cases (SCALE-0000001…)")
+        if not 0 <= self.n_assignments <= MAX_ASSIGNMENTS_PER_CASE * self.cases:
+            raise ValueError(f"assignments must lie between 0 and {MAX_ASSIGNMENTS_PER_CASE} × "
+                             f"cases ({MAX_ASSIGNMENTS_PER_CASE * self.cases:,})")
 
 
 @dataclass
@@ -192,7 +214,7 @@ TEMP_TABLES = ("scale_case", "scale_slot", "scale_ent", "scale_ce", "scale_gone"
 
 def _drop_temp_tables(cur) -> None:
     # ON COMMIT DROP does not fire when the seed runs inside a caller's transaction (tests)
-    for name in TEMP_TABLES:
+    for name in TEMP_TABLES + scale_dispatch.TEMP_TABLES:
         cur.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
 
 
@@ -496,7 +518,9 @@ def _bench_user(cur, plan: Plan, units: list[int]) -> int:
     return len(case_ids)
 
 
-ANALYZED = ["rooms_case", "evidence_evidenceitem", "evidence_custodyentry", "entities_entity",
+ANALYZED = ["accounts_unit", "dispatch_instruction", "dispatch_assignment", "dispatch_arrest",
+            "dispatch_recovery",
+            "rooms_case", "evidence_evidenceitem", "evidence_custodyentry", "entities_entity",
             "entities_caseentity", "entities_link", "core_graphoutbox", "rooms_membership",
             "rooms_caseuserobjectpermission"]
 
@@ -559,10 +583,36 @@ def seed(plan: Plan, progress: Progress = print) -> Report:
                 st.rows = _outbox(cur, progress)
         with report.step(f"{BENCH_USER} memberships", progress) as st:
             st.rows = _bench_user(cur, plan, units)
+        if plan.n_assignments:
+            _dispatch(cur, plan, units, used, report, progress)
+        # set-based writes pass no signals: the statistics' facts, from what is there now
+        with report.step("statistics facts", progress) as st:
+            done = stats_facts.rebuild()
+            st.rows = done["cases"] + done["assignments"]
         with report.step("commit", progress):
             cur.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the deferred foreign-key checks
     vacuum_analyze(progress, report)
     return report
+
+
+def _dispatch(cur, plan: Plan, units: list[int], used: list[int], report: Report,
+              progress: Progress) -> None:
+    """Capture instructions, assignments, arrests and recoveries (casework.demo.
+    scale_dispatch). The suspects are the persons of slots 0 and 1 (those seeded)."""
+    suspect_slots = len([s for s in used if SLOTS[s].role == "suspect"])
+    with report.step("patrol echelons", progress) as st:
+        st.rows = scale_dispatch.top_up_patrol_units(plan.patrol_units, progress)
+    with report.step("instructions", progress) as st:
+        st.rows = scale_dispatch.instructions(cur, plan.cases, plan.n_assignments,
+                                              suspect_slots, units)
+    with report.step("assignments", progress) as st:
+        st.rows = scale_dispatch.assignments(cur, plan.n_assignments)
+    with report.step("arrests", progress) as st:
+        st.rows = scale_dispatch.arrests(cur)
+    with report.step("recoveries", progress) as st:
+        st.rows = scale_dispatch.recoveries(cur, PREFIX)
+    with report.step("busy units", progress) as st:
+        st.rows = scale_dispatch.unit_statuses(cur)
 
 
 def enqueue_graph(progress: Progress = print) -> int:
@@ -581,9 +631,11 @@ class AlreadySeeded(Exception):
 
 
 def reset(progress: Progress = print) -> Report:
-    """Remove every seeded case and what hangs from it: links, entities in cases, evidence
-    and custody, outbox rows, memberships and permission rows, and the entities that no
-    other row names any more. The graph is the caller's to rebuild."""
+    """Remove every seeded case and what hangs from it: instructions, assignments, arrests
+    and recoveries, links, entities in cases, evidence and custody, outbox rows,
+    memberships and permission rows, and the entities that no other row names any more.
+    The patrol echelons a seed added stay in the tree. The graph is the caller's to
+    rebuild."""
     report = Report()
     with transaction.atomic(), connection.cursor() as cur:
         _drop_temp_tables(cur)
@@ -602,6 +654,8 @@ def reset(progress: Progress = print) -> Report:
                            WHERE ce.case_id IN (SELECT id FROM scale_gone)
                              AND o.key = 'involvement:' || ce.case_id || ':' || ce.entity_id""")
             st.rows += cur.rowcount
+        with report.step("instructions, assignments, arrests, recoveries", progress) as st:
+            st.rows = scale_dispatch.remove(cur)
         for name, sql in (
             ("links", "DELETE FROM entities_link WHERE case_id IN (SELECT id FROM scale_gone)"),
             ("entities in cases", "DELETE FROM entities_caseentity "
@@ -631,6 +685,9 @@ def reset(progress: Progress = print) -> Report:
                   AND NOT EXISTS (SELECT 1 FROM entities_entitymerge x
                                   WHERE x.survivor_id = e.id OR x.merged_id = e.id)
                   AND NOT EXISTS (SELECT 1 FROM entities_entity x WHERE x.merged_into_id = e.id)
+                  AND NOT EXISTS (SELECT 1 FROM dispatch_instruction x
+                                  WHERE x.target_entity_id = e.id)
+                  AND NOT EXISTS (SELECT 1 FROM dispatch_arrest x WHERE x.person_id = e.id)
                 """)
             st.rows = cur.rowcount
         with report.step("commit", progress):

@@ -17,9 +17,12 @@ from django.db import transaction
 
 from casework.accounts.choices import OrgRole, PatrolKind, UnitKind
 from casework.accounts.models import Unit, User
+from casework.demo import history
+from casework.entities.models import CaseEntity
 from casework.rooms import services as rooms
 from casework.rooms.choices import RoomRole
 from casework.rooms.models import Case, Membership, Message, RoomEvent
+from casework.stats import facts as stats_facts
 
 SH = ZoneInfo("Asia/Shanghai")
 PASSWORD = "casework-demo"  # noqa: S105 - published demo password, demo loader only
@@ -41,6 +44,28 @@ class UnitSpec:
     patrol_kind: str = ""
     lat: float | None = None
     lon: float | None = None
+
+
+_ECHELON_NAMES = {PatrolKind.CAR: ("巡逻组", ""), PatrolKind.MOTORCYCLE: ("摩托巡逻组", " (motorcycle)"),
+                  PatrolKind.FOOT: ("步巡组", " (foot)"), PatrolKind.DRONE: ("无人机组", " (drone)")}
+
+
+def _county_units(key: str, name: str, name_en: str, short: str, short_en: str,
+                  echelons: list[tuple[str, str, float, float]]) -> list[UnitSpec]:
+    """A county (or district) bureau with its criminal investigation brigade (which owns
+    the cases) and patrol special police brigade with its echelons."""
+    bureau_en = name_en if "Bureau" in name_en else f"{name_en}, Zhangzhou Public Security Bureau"
+    specs = [UnitSpec(key, name, bureau_en, UnitKind.COUNTY_BUREAU, "city"),
+             UnitSpec(f"{key}_cid", f"{name}刑事侦查大队", f"{short_en} Criminal Investigation Brigade",
+                      UnitKind.BRIGADE, key),
+             UnitSpec(f"{key}_patrol", f"{name}巡特警大队",
+                      f"{short_en} Patrol Special Police Brigade", UnitKind.BRIGADE, key)]
+    for call_sign, kind, lat, lon in echelons:
+        suffix, suffix_en = _ECHELON_NAMES[kind]
+        specs.append(UnitSpec(f"u{call_sign}", f"{short}巡特警{call_sign}{suffix}",
+                              f"{short_en} patrol echelon {call_sign}{suffix_en}", UnitKind.PATROL,
+                              f"{key}_patrol", call_sign, kind, lat, lon))
+    return specs
 
 
 UNITS = [
@@ -70,6 +95,38 @@ UNITS = [
              "pinghe_patrol", "625", PatrolKind.DRONE, 24.3602, 117.3100),
     UnitSpec("u731", "南靖731巡逻组", "Nanjing patrol echelon 731", UnitKind.PATROL,
              "shancheng", "731", PatrolKind.CAR, 24.5150, 117.3660),
+    # The rest of Zhangzhou's demo tree: the counties and districts whose year of history
+    # the statistics show (casework.demo.history). Positions are the echelons' bases, in
+    # the district seats, inside the outlines of static/geo/zhangzhou-demo.geojson.
+    UnitSpec("nanjing_patrol", "南靖县公安局巡特警大队", "Nanjing Patrol Special Police Brigade",
+             UnitKind.BRIGADE, "nanjing"),
+    UnitSpec("u732", "南靖732巡逻组", "Nanjing patrol echelon 732", UnitKind.PATROL,
+             "nanjing_patrol", "732", PatrolKind.CAR, 24.5095, 117.3575),
+    UnitSpec("u733", "南靖733摩托巡逻组", "Nanjing patrol echelon 733 (motorcycle)",
+             UnitKind.PATROL, "nanjing_patrol", "733", PatrolKind.MOTORCYCLE, 24.5190, 117.3700),
+    *[spec for county in (
+        ("xiangcheng", "漳州市公安局芗城分局", "Xiangcheng Sub-bureau", "芗城", "Xiangcheng", [
+            ("111", PatrolKind.CAR, 24.5130, 117.6550), ("112", PatrolKind.CAR, 24.5035, 117.6420),
+            ("113", PatrolKind.MOTORCYCLE, 24.5200, 117.6680),
+            ("115", PatrolKind.FOOT, 24.5090, 117.6600),
+            ("116", PatrolKind.DRONE, 24.5150, 117.6500)]),
+        ("longhai", "漳州市公安局龙海分局", "Longhai Sub-bureau", "龙海", "Longhai", [
+            ("211", PatrolKind.CAR, 24.4470, 117.8180), ("212", PatrolKind.CAR, 24.5180, 117.9250),
+            ("213", PatrolKind.MOTORCYCLE, 24.4420, 117.8050),
+            ("215", PatrolKind.CAR, 24.3400, 117.9900)]),
+        ("zhangpu", "漳浦县公安局", "Zhangpu County Public Security Bureau", "漳浦", "Zhangpu", [
+            ("311", PatrolKind.CAR, 24.1170, 117.6140),
+            ("312", PatrolKind.MOTORCYCLE, 24.1250, 117.6050),
+            ("313", PatrolKind.CAR, 23.9950, 117.7300), ("315", PatrolKind.DRONE, 24.1100, 117.6200)]),
+        ("yunxiao", "云霄县公安局", "Yunxiao County Public Security Bureau", "云霄", "Yunxiao", [
+            ("411", PatrolKind.CAR, 23.9570, 117.3400),
+            ("412", PatrolKind.MOTORCYCLE, 23.9500, 117.3320),
+            ("413", PatrolKind.FOOT, 23.9600, 117.3450)]),
+        ("zhaoan", "诏安县公安局", "Zhao'an County Public Security Bureau", "诏安", "Zhao'an", [
+            ("511", PatrolKind.CAR, 23.7110, 117.1750), ("512", PatrolKind.CAR, 23.7000, 117.1900),
+            ("513", PatrolKind.MOTORCYCLE, 23.7150, 117.1680),
+            ("515", PatrolKind.FOOT, 23.7080, 117.1800)]),
+    ) for spec in _county_units(*county)],
 ]
 
 
@@ -136,10 +193,14 @@ def _units() -> dict[str, Unit]:
                           call_sign=spec.call_sign, patrol_kind=spec.patrol_kind,
                           lat=spec.lat, lon=spec.lon,
                           position_at=sh(2021, 12, 4, 4, 45) if spec.lat else None)
-            unit = (Unit.objects.add_child(parent, fields) if parent
+            # re-read the parent: a sorted insertion may have moved it since (treebeard
+            # computes the child's path from the parent's path and numchild)
+            unit = (Unit.objects.add_child(Unit.objects.get(pk=parent.pk), fields) if parent
                     else Unit.objects.add_root(fields))
         made[spec.key] = unit
-    return made
+    # and every unit as it is now, paths included
+    fresh = Unit.objects.in_bulk([u.pk for u in made.values()])
+    return {key: fresh[u.pk] for key, u in made.items()}
 
 
 def _users(units: dict[str, Unit]) -> dict[str, User]:
@@ -230,6 +291,17 @@ def load() -> dict[str, int]:
         _joint_investigation(users)
     with transaction.atomic():
         _pinghe_capture(Case.objects.get(number=PINGHE_NUMBER), units, users)
+    # a year of history for the statistics (one transaction of its own, written once)
+    history.load(units, users["lead"],
+                 reserved_keys={_id_number(first17) for _n, first17, _p in SUSPECTS})
+    with transaction.atomic():
+        # "five suspects locked by 12:50" (the loader marks them as it runs, today): the
+        # time to lock suspects counts to this
+        CaseEntity.objects.filter(case__number=PINGHE_NUMBER, role="suspect").update(
+            suspect_since=sh(2021, 12, 4, 12, 50))
+        # the steps above backdate rows with update() and bulk writes, which pass no
+        # signals: the statistics are recomputed from what is there now
+        stats_facts.rebuild()
     return {"units": Unit.objects.count(), "users": User.objects.count(),
             "cases": Case.objects.count()}
 

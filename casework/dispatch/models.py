@@ -218,3 +218,25 @@ class UnitRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} → {self.unit_id} ({self.status})"
+
+
+class IdempotencyKey(models.Model):
+    """A terminal action sent with an `Idempotency-Key` (the device's queue gives each action
+    one). The same key from the same user again — a replay after a response was lost —
+    gets the first record back instead of a second one: the unique key makes a second
+    impossible, even for two copies in flight at once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+")
+    key = models.CharField(max_length=64)
+    action = models.CharField(max_length=20)         # arrest | recovery | photo
+    fingerprint = models.CharField(max_length=64)    # SHA-256 of what the request asked for
+    object_id = models.BigIntegerField(null=True)    # the record the first request made
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"],
+                                               name="idempotency_key_once_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key} → {self.action} {self.object_id}"

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from casework.accounts.models import User
 from casework.core.errors import Conflict, NotFound, NotPermitted
+from casework.dispatch import idempotency
 from casework.dispatch.models import Assignment
 from casework.dispatch.selectors import is_officer_of
 from casework.evidence.choices import EvidenceKind
@@ -34,21 +35,49 @@ def _assignment_of(actor: User, assignment_id: int) -> Assignment:
     return a
 
 
+class _Replay(Exception):
+    """Leave the write (the file just stored is deleted again) and answer with the first."""
+
+    def __init__(self, item_id: int) -> None:
+        self.item_id = item_id
+
+
 def add_assignment_photo(*, actor: User, assignment_id: int, upload, description: str = "",
-                         lat=None, lon=None, place: str = "") -> EvidenceItem:
+                         lat=None, lon=None, place: str = "",
+                         idempotency_key: str | None = None) -> EvidenceItem:
     """A patrol officer adds a photo (evidence of kind `photo`) to the case under their
-    unit's assignment."""
+    unit's assignment. With an `idempotency_key`, a replay returns the first item (marked
+    `replayed`) instead of adding the photo twice."""
+    idempotency_key = idempotency.clean_key(idempotency_key)
     if upload is None:
         raise ValidationError({"file": [_("Choose a photo.")]})
     a = _assignment_of(actor, assignment_id)  # refuse before touching the disk
     case_id = a.instruction.case_id
-    with _StoredUnlessCommitted(upload, case_id) as stored, transaction.atomic():
-        a = _assignment_of(actor, assignment_id)
-        if not stored.content_type.startswith("image/"):
-            raise ValidationError({"file": [_("A photo must be an image.")]})
-        text = (description or "").strip() or (
-            _("Photo from unit %(call_sign)s (assignment #%(id)s)")
-            % {"call_sign": a.unit.call_sign or a.unit.name, "id": a.pk})
-        return do_add_evidence(actor=actor, case=a.instruction.case, kind=EvidenceKind.PHOTO,
-                               description=text[:4000], stored=stored, lat=lat, lon=lon,
-                               place=(place or "")[:200])
+    try:
+        with _StoredUnlessCommitted(upload, case_id) as stored, transaction.atomic():
+            a = _assignment_of(actor, assignment_id)
+            claim = idempotency.claim(actor=actor, key=idempotency_key, action="photo",
+                                      asked=idempotency.fingerprint(
+                                          assignment=assignment_id, sha256=stored.sha256,
+                                          description=description, lat=lat, lon=lon,
+                                          place=place))
+            if claim.replayed_id is not None:
+                raise _Replay(claim.replayed_id)
+            if not stored.content_type.startswith("image/"):
+                raise ValidationError({"file": [_("A photo must be an image.")]})
+            text = (description or "").strip() or (
+                _("Photo from unit %(call_sign)s (assignment #%(id)s)")
+                % {"call_sign": a.unit.call_sign or a.unit.name, "id": a.pk})
+            item = do_add_evidence(actor=actor, case=a.instruction.case,
+                                   kind=EvidenceKind.PHOTO, description=text[:4000],
+                                   stored=stored, lat=lat, lon=lon,
+                                   place=(place or "")[:200])
+            claim.settle(item.pk)
+            return item
+    except _Replay as replay:
+        item = EvidenceItem.objects.filter(pk=replay.item_id).first()
+        if item is None:
+            raise NotFound(_("The record this Idempotency-Key made no longer exists.")
+                           ) from None
+        item.replayed = True
+        return item

@@ -19,7 +19,7 @@ from casework.accounts.choices import OrgRole, UnitKind, UnitStatus
 from casework.accounts.models import Unit, User
 from casework.core import audit
 from casework.core.errors import Conflict, NotFound, NotPermitted
-from casework.dispatch import events
+from casework.dispatch import events, idempotency
 from casework.dispatch.choices import (
     OPEN_STATUSES,
     TRANSITIONS,
@@ -347,7 +347,11 @@ def _record_access(actor: User, case_id: int, assignment_id):
 
 def record_arrest(*, actor: User, case_id: int, arrested_at, person: int | None = None,
                   name: str = "", place: str = "", lat=None, lon=None,
-                  unit: int | None = None, assignment: int | None = None) -> Arrest:
+                  unit: int | None = None, assignment: int | None = None,
+                  idempotency_key: str | None = None) -> Arrest:
+    """With an `idempotency_key`, a replay of the same request returns the first arrest
+    (marked `replayed`) instead of recording a second."""
+    idempotency_key = idempotency.clean_key(idempotency_key)
     lat, lon = _check_position(lat, lon)
     if person is None and not (name or "").strip():
         raise ValidationError({"person": [_("Name the person or pick them from the room's "
@@ -357,6 +361,13 @@ def record_arrest(*, actor: User, case_id: int, arrested_at, person: int | None 
     with transaction.atomic():
         case = _record_access(actor, case_id, assignment)
         a = _assignment_for_record(actor, case, assignment)
+        claim = idempotency.claim(actor=actor, key=idempotency_key, action="arrest",
+                                  asked=idempotency.fingerprint(
+                                      case=case.pk, arrested_at=arrested_at, person=person,
+                                      name=name, place=place, lat=lat, lon=lon, unit=unit,
+                                      assignment=assignment))
+        if claim.replayed_id is not None:
+            return _replayed(Arrest, claim.replayed_id)
         entity = None
         if person is not None:
             ce = (CaseEntity.objects.filter(case=case, entity_id=person,
@@ -373,6 +384,7 @@ def record_arrest(*, actor: User, case_id: int, arrested_at, person: int | None 
             case=case, person=entity, name=(name or "")[:100], arrested_at=arrested_at,
             place=(place or "")[:200], lat=lat, lon=lon, unit_id=unit_id, assignment=a,
             drill=bool(a and a.instruction.drill), recorded_by=actor)
+        claim.settle(arrest.pk)
         audit.record(actor=actor, action="arrest.recorded", obj=arrest, case_id=case.pk,
                      detail={"person": person, "assignment": assignment})
         room_events.emit(case=case, type="arrest.recorded", payload=arrest_payload(arrest),
@@ -381,13 +393,22 @@ def record_arrest(*, actor: User, case_id: int, arrested_at, person: int | None 
 
 
 def record_recovery(*, actor: User, case_id: int, items: str, value,
-                    recovered_at=None, assignment: int | None = None) -> Recovery:
+                    recovered_at=None, assignment: int | None = None,
+                    idempotency_key: str | None = None) -> Recovery:
+    """With an `idempotency_key`, a replay returns the first recovery (as record_arrest)."""
+    idempotency_key = idempotency.clean_key(idempotency_key)
     amount = _decimal(value)
     if not (items or "").strip():
         raise ValidationError({"items": [_("Say what was recovered.")]})
     with transaction.atomic():
         case = _record_access(actor, case_id, assignment)
         a = _assignment_for_record(actor, case, assignment)
+        claim = idempotency.claim(actor=actor, key=idempotency_key, action="recovery",
+                                  asked=idempotency.fingerprint(
+                                      case=case.pk, items=items, value=amount,
+                                      recovered_at=recovered_at, assignment=assignment))
+        if claim.replayed_id is not None:
+            return _replayed(Recovery, claim.replayed_id)
         recovery = Recovery.objects.create(
             case=case, items=items.strip()[:500], value=amount,
             recovered_at=recovered_at or timezone.now(), unit_id=a.unit_id if a else None,
@@ -400,6 +421,7 @@ def record_recovery(*, actor: User, case_id: int, items: str, value,
                 raise ValidationError({"value": [_("The case's recovered total would exceed "
                                                    "what can be recorded.")]})
             type(case).objects.filter(pk=case.pk).update(recovered_value=total)
+        claim.settle(recovery.pk)
         audit.record(actor=actor, action="recovery.recorded", obj=recovery, case_id=case.pk,
                      detail={"value": str(amount), "assignment": assignment})
         room_events.emit(case=case, type="recovery.recorded",
@@ -410,7 +432,19 @@ def record_recovery(*, actor: User, case_id: int, items: str, value,
     return recovery
 
 
+def _replayed(model, pk: int):
+    """The first request's record, for a replay of it (no second audit row or event)."""
+    record = model.objects.filter(pk=pk).first()
+    if record is None:
+        raise NotFound(_("The record this Idempotency-Key made no longer exists."))
+    record.replayed = True
+    return record
+
+
 def arrest_payload(arrest: Arrest) -> dict:
     return {"id": arrest.pk, "name": arrest.name, "person": arrest.person_id,
-            "arrested_at": arrest.arrested_at.isoformat(), "place": arrest.place,
+            # in the project's time zone whatever offset it came with: a replay (read back
+            # from the database) answers exactly as the first request did
+            "arrested_at": timezone.localtime(arrest.arrested_at).isoformat(),
+            "place": arrest.place,
             "unit": arrest.unit_id, "assignment": arrest.assignment_id, "drill": arrest.drill}

@@ -5,7 +5,14 @@ vehicle terminals. The page itself holds nothing of any case: it logs in with an
 
 from __future__ import annotations
 
+import hashlib
+import json
+from pathlib import Path
+
+from django.contrib.staticfiles import finders
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
@@ -68,3 +75,31 @@ def terminal(request):
         },
         "results": AssignmentResult.choices,
     })
+
+
+# What the terminal page loads, kept on the device by its service worker.
+TERMINAL_ASSETS = ("css/casework.css", "css/terminal.css", "js/terminal.js")
+_SW_TEMPLATE = Path(__file__).parent / "templates" / "dispatch" / "terminal_sw.js"
+
+
+def _assets_version() -> str:
+    """Changes with the files' contents (their URLs carry no hash) and the worker's own:
+    a new release makes a new worker, which fetches them again."""
+    digest = hashlib.sha256()
+    for path in [*(finders.find(name) for name in TERMINAL_ASSETS), _SW_TEMPLATE]:
+        if path:
+            digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+@require_GET
+def terminal_service_worker(request):
+    """The terminal's service worker, from under /terminal/ so that its scope covers the
+    page (a worker controls only pages at or below its own URL)."""
+    config = {"page": reverse("terminal"), "version": _assets_version(),
+              "assets": [static(name) for name in TERMINAL_ASSETS]}
+    response = render(request, "dispatch/terminal_sw.js",
+                      {"config": config, "config_json": json.dumps(config)},
+                      content_type="application/javascript; charset=utf-8")
+    response["Cache-Control"] = "no-cache"   # browsers check for a new worker each visit
+    return response

@@ -56,6 +56,8 @@ class CaseEntity(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # when the room first marked this person a suspect (time to lock suspects counts to it)
+    suspect_since = models.DateTimeField(_("suspect since"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("entity in a case")

@@ -101,8 +101,10 @@ def add_entity(*, actor: User, case_id: int, kind: str, value: str = "", label: 
               .get(case=case, entity_id=entity_id))
         ce.label = (label or value or ce.label)[:200]
         ce.role = role or ce.role
+        if ce.role == PersonRole.SUSPECT and ce.suspect_since is None:
+            ce.suspect_since = timezone.now()
         ce.details = {**ce.details, **details}
-        ce.save(update_fields=["label", "role", "details"])
+        ce.save(update_fields=["label", "role", "details", "suspect_since"])
         outbox.enqueue_involvements([ce])
         audit.record(actor=actor, action="entity.added", obj=ce, case_id=case.pk,
                      detail={"kind": kind, "key": key})

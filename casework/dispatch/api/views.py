@@ -87,6 +87,25 @@ def _valid(serializer_class, data):
     return s.validated_data
 
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False,
+    description="One per action (1–64 of A–Z a–z 0–9 . _ : -). The same key again from the "
+                "same user returns the first record (201, header Idempotent-Replayed: true) "
+                "instead of recording a second; with a different request, 409.")
+
+
+def _key(request) -> str | None:
+    return request.headers.get("Idempotency-Key")
+
+
+def _created(record, body: dict) -> Response:
+    """201 with the record; a replay answers as the first request did, and says so."""
+    response = Response(body, status=status.HTTP_201_CREATED)
+    if getattr(record, "replayed", False):
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
 def instruction_out(instruction: Instruction) -> dict:
     assignments = sorted(instruction.assignments.all(), key=lambda a: a.pk)
     return {"id": instruction.pk, **events.instruction_payload(instruction),
@@ -219,16 +238,16 @@ class AssignmentPhotosView(APIView):
 
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": PhotoIn},
+    @extend_schema(request={"multipart/form-data": PhotoIn}, parameters=[IDEMPOTENCY_KEY],
                    responses={201: serializers.DictField()})
     def post(self, request, pk):
         data = _valid(PhotoIn, request.data)
         item = photos.add_assignment_photo(actor=request.user, assignment_id=pk,
-                                           upload=data.pop("file"), **data)
-        return Response({"id": item.pk, "case_id": item.case_id, "kind": item.kind,
-                         "description": item.description, "sha256": item.sha256,
-                         "size": item.size, "content_type": item.content_type},
-                        status=status.HTTP_201_CREATED)
+                                           upload=data.pop("file"),
+                                           idempotency_key=_key(request), **data)
+        return _created(item, {"id": item.pk, "case_id": item.case_id, "kind": item.kind,
+                               "description": item.description, "sha256": item.sha256,
+                               "size": item.size, "content_type": item.content_type})
 
 
 class SuggestUnitsView(APIView):
@@ -281,11 +300,13 @@ class CaseArrestsView(APIView):
         case = get_case_for_user(request.user, case_pk)
         return Response({"results": [arrest_out(a) for a in case.arrests.all()]})
 
-    @extend_schema(request=ArrestIn, responses={201: serializers.DictField()})
+    @extend_schema(request=ArrestIn, parameters=[IDEMPOTENCY_KEY],
+                   responses={201: serializers.DictField()})
     def post(self, request, case_pk):
         data = _valid(ArrestIn, request.data)
-        arrest = services.record_arrest(actor=request.user, case_id=case_pk, **data)
-        return Response(arrest_out(arrest), status=status.HTTP_201_CREATED)
+        arrest = services.record_arrest(actor=request.user, case_id=case_pk,
+                                        idempotency_key=_key(request), **data)
+        return _created(arrest, arrest_out(arrest))
 
 
 class CaseRecoveriesView(APIView):
@@ -297,13 +318,14 @@ class CaseRecoveriesView(APIView):
              "recovered_at": r.recovered_at.isoformat(), "assignment": r.assignment_id}
             for r in Recovery.objects.filter(case=case)]})
 
-    @extend_schema(request=RecoveryIn, responses={201: serializers.DictField()})
+    @extend_schema(request=RecoveryIn, parameters=[IDEMPOTENCY_KEY],
+                   responses={201: serializers.DictField()})
     def post(self, request, case_pk):
         data = _valid(RecoveryIn, request.data)
-        recovery = services.record_recovery(actor=request.user, case_id=case_pk, **data)
-        return Response({"id": recovery.pk, "items": recovery.items,
-                         "value": str(recovery.value), "drill": recovery.drill},
-                        status=status.HTTP_201_CREATED)
+        recovery = services.record_recovery(actor=request.user, case_id=case_pk,
+                                            idempotency_key=_key(request), **data)
+        return _created(recovery, {"id": recovery.pk, "items": recovery.items,
+                                   "value": str(recovery.value), "drill": recovery.drill})
 
 
 class UnitRequestIn(serializers.Serializer):

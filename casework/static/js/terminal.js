@@ -16,7 +16,8 @@
   const baseTitle = document.title;
 
   const KEY = { token: "casework.terminal.token", me: "casework.terminal.me",
-                queue: "casework.terminal.queue", last: "casework.terminal.lastEvent." };
+                queue: "casework.terminal.queue", last: "casework.terminal.lastEvent.",
+                cards: "casework.terminal.assignments." };
   const OPEN = new Set(["sent", "delivered", "acknowledged", "en_route", "on_scene"]);
   const UNACKED = new Set(["sent", "delivered"]);
   // the state machine only moves forward: a replayed event never undoes a fresher answer
@@ -86,6 +87,7 @@
     opts = opts || {};
     const headers = { "Accept": "application/json", "Accept-Language": LANG };
     if (token && !opts.anonymous) headers.Authorization = "Token " + token;
+    if (opts.key) headers["Idempotency-Key"] = opts.key;
     const init = { method, headers, credentials: "omit", cache: "no-store" };
     if (body instanceof FormData) init.body = body;
     else if (body !== undefined) { init.body = JSON.stringify(body); headers["Content-Type"] = "application/json"; }
@@ -229,7 +231,16 @@
     afterRender();
   }
   function renderAll() { assignments.forEach((a) => render(a.id)); afterRender(); }
+  // The cards are kept on the device too, so that a reload without network (the page
+  // comes from the service worker) still shows them with their waiting actions. Saved at
+  // once, not later: a reload may come right after the tap (a unit holds a few cards).
+  function keepCards() {
+    if (!me) return;
+    const open = Array.from(assignments.values()).filter((a) => OPEN.has(a.status) || pendingFor(a.id).length);
+    try { save(KEY.cards + me.unit.id, open); } catch (e) { /* full: the queue matters more */ }
+  }
   function afterRender() {
+    keepCards();
     empty.hidden = cardsBox.children.length > 0;
     const waiting = Array.from(assignments.values()).filter((a) => UNACKED.has(shownStatus(a))).length;
     document.title = (waiting ? "(" + waiting + ") " : "") + baseTitle;
@@ -413,14 +424,16 @@
           return call("POST", "/api/assignments/" + id + "/ack/", pos);
         }
         return call("POST", "/api/assignments/" + id + "/status/", b);
-      case "arrest": return call("POST", "/api/cases/" + item.case_id + "/arrests/", b);
-      case "recovery": return call("POST", "/api/cases/" + item.case_id + "/recoveries/", b);
+      // the item's queue id is its Idempotency-Key: a replay after a lost answer (the
+      // server recorded it, the phone never heard) gets the first record, not a second
+      case "arrest": return call("POST", "/api/cases/" + item.case_id + "/arrests/", b, { key: item.qid });
+      case "recovery": return call("POST", "/api/cases/" + item.case_id + "/recoveries/", b, { key: item.qid });
       case "photo": {
         const form = new FormData();
         form.append("file", dataUrlToBlob(b.data), b.name || "photo.jpg");
         if (b.description) form.append("description", b.description);
         if (b.lat !== undefined) { form.append("lat", b.lat); form.append("lon", b.lon); }
-        return call("POST", "/api/assignments/" + id + "/photos/", form);
+        return call("POST", "/api/assignments/" + id + "/photos/", form, { key: item.qid });
       }
     }
     return Promise.resolve({ ok: false, status: 400, data: null });
@@ -644,6 +657,7 @@
     if (!user.value) user.focus();
   }
   function signedOut(message) {
+    if (me) drop(KEY.cards + me.unit.id);
     token = null; me = null;
     drop(KEY.token); drop(KEY.me);
     stop();
@@ -659,8 +673,10 @@
     const unit = me.unit;
     $("unit-name").textContent = (unit.call_sign ? unit.call_sign + " · " : "") + unit.name;
     $("officer").textContent = me.display_name || me.username;
+    // the cards as last seen, before anything renders (and saves) an empty list
+    load(KEY.cards + unit.id, []).forEach((a) => merge(a));
     renderQueue();
-    afterRender();
+    renderAll();
     startPosition();
     tickTimer = setInterval(tick, 1000);
     positionTimer = setInterval(reportPosition, 60000);
@@ -731,6 +747,14 @@
     flush();
   });
   document.addEventListener("pointerdown", unlockAudio, { once: true });
+
+  // The page and its files kept on the device (dispatch/terminal_sw.js): a reload without
+  // network still opens the terminal, its cards and its queue. Browsers allow a service
+  // worker only in a secure context (HTTPS, or localhost).
+  if ("serviceWorker" in navigator && window.isSecureContext && root.dataset.sw) {
+    navigator.serviceWorker.register(root.dataset.sw, { scope: root.dataset.swScope })
+      .catch(() => { /* the terminal works without it, only not after an offline reload */ });
+  }
 
   window.caseworkTerminal = { queue: () => queue.slice(), assignments: () => Array.from(assignments.values()) };
   if (token && me && me.unit) start(); else showLogin("");

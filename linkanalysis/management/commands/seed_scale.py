@@ -1,6 +1,7 @@
 """seed_scale: synthetic data at scale for benchmarks, then its graph projection.
 
-    python manage.py seed_scale --cases 100000 --links 1000000 [--seed N] [--no-graph]
+    python manage.py seed_scale --cases 100000 --links 1000000 [--assignments N] [--seed N]
+                                [--no-graph]
     python manage.py seed_scale --reset [--cases 0]     remove a seed (and seed again)
     python manage.py seed_scale --graph-only             project an existing seed again
 """
@@ -26,6 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("--links", type=int, default=None,
                             help="entity links in all (default 10 per case; "
                                  f"1 to {scale.MAX_LINKS_PER_CASE} per case)")
+        parser.add_argument("--assignments", type=int, default=None,
+                            help="capture assignments in all (default "
+                                 f"{scale.ASSIGNMENTS_PER_CASE} per case: 1,000,000 for "
+                                 "100,000 cases; 0: none)")
         parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
         parser.add_argument("--graph", action=argparse.BooleanOptionalAction, default=True,
                             help="write graph outbox rows and drain them (default); "
@@ -66,13 +71,14 @@ class Command(BaseCommand):
         cases = options["cases"]
         plan = scale.Plan(cases=cases, links=options["links"] or 10 * cases,
                           seed=options["seed"], graph=options["graph"],
-                          member_cases=min(options["member_cases"], cases))
+                          member_cases=min(options["member_cases"], cases),
+                          assignments=options["assignments"])
         try:
             plan.check()
         except ValueError as exc:
             raise CommandError(str(exc)) from None
-        self.say(f"seeding {plan.cases:,} cases and {plan.links:,} links (seed {plan.seed}) "
-                 "in one transaction:")
+        self.say(f"seeding {plan.cases:,} cases, {plan.links:,} links and "
+                 f"{plan.n_assignments:,} assignments (seed {plan.seed}) in one transaction:")
         try:
             report = scale.seed(plan, self.say)
         except scale.AlreadySeeded as exc:

@@ -1,0 +1,127 @@
+"""Whose figures a user may read (DESIGN.md, "read statistics"), and the filters of a
+request, as SQL conditions on the fact tables.
+
+- administrators: everything;
+- leadership: the cases owned by their unit and the units below it, and those units'
+  assignments;
+- patrol officers: their own unit's assignments (no case figures);
+- investigators: the rooms they may open, and the assignments issued in them.
+A filter narrows the scope, never widens it: `unit` outside it yields nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from casework.accounts.choices import OrgRole, UnitKind
+from casework.accounts.models import Unit
+from casework.rooms.access import visible_cases
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: date | None = None
+    end: date | None = None
+    unit: Unit | None = None          # with its sub-units
+    category: str = ""
+
+
+_SUBTREE = "{table}.unit_id IN (SELECT id FROM accounts_unit WHERE path LIKE %s)"
+
+
+@dataclass
+class Scope:
+    # units by a materialised-path prefix (a unit and everything below it), or one unit;
+    # both None: every unit. As a semi-join on the units table, not a list of ids: over a
+    # million fact rows `unit_id = ANY(<250 ids>)` compares each row with every id.
+    unit_prefix: str | None = None
+    unit_id: int | None = None
+    cases_sql: tuple[str, list] | None = None   # a subquery of case ids, or None: all
+    case_figures: bool = True
+    label: str = ""
+
+    @property
+    def everything(self) -> bool:
+        return (self.unit_prefix is None and self.unit_id is None and self.cases_sql is None
+                and self.case_figures)
+
+    @property
+    def limited_to_units(self) -> bool:
+        return self.unit_prefix is not None or self.unit_id is not None
+
+    def where(self, filters: Filters, *, table: str, kind: str) -> tuple[str, list]:
+        """The WHERE clause over a fact table (`kind` "case" or "assignment")."""
+        sql, params = ["true"], []
+        if kind == "case" and not self.case_figures:
+            sql.append("false")
+        if self.unit_prefix is not None:
+            sql.append(_SUBTREE.format(table=table))
+            params.append(self.unit_prefix + "%")
+        if self.unit_id is not None:
+            sql.append(f"{table}.unit_id = %s")
+            params.append(self.unit_id)
+        if filters.unit is not None:
+            sql.append(_SUBTREE.format(table=table))
+            params.append(filters.unit.path + "%")
+        if self.cases_sql is not None:
+            sub, sub_params = self.cases_sql
+            sql.append(f"{table}.case_id IN ({sub})")
+            params.extend(sub_params)
+        if filters.start:
+            sql.append(f"{table}.day >= %s")
+            params.append(filters.start)
+        if filters.end:
+            sql.append(f"{table}.day <= %s")
+            params.append(filters.end)
+        if filters.category:
+            if kind == "case":
+                sql.append(f"{table}.category = %s")
+            else:
+                sql.append(f"{table}.case_id IN (SELECT case_id FROM stats_casefact "
+                           "WHERE category = %s)")
+            params.append(filters.category)
+        return " AND ".join(sql), params
+
+    def units_queryset(self, filters: Filters | None = None):
+        """Every unit of the scope (under the filter's unit, if any)."""
+        qs = Unit.objects.all()
+        if self.unit_prefix is not None:
+            qs = qs.filter(path__startswith=self.unit_prefix)
+        if self.unit_id is not None:
+            qs = qs.filter(pk=self.unit_id)
+        if filters is not None and filters.unit is not None:
+            qs = qs.filter(path__startswith=filters.unit.path)
+        return qs
+
+    def unit_queryset(self):
+        """The units whose rows the per-unit table lists."""
+        return self.units_queryset().filter(kind=UnitKind.PATROL)
+
+
+def scope_for(user) -> Scope:
+    if user.is_superuser or user.org_role == OrgRole.ADMIN:
+        return Scope(label="all")
+    if user.org_role == OrgRole.LEADERSHIP and user.unit_id is not None:
+        return Scope(unit_prefix=user.unit.path, label="units")
+    if user.org_role == OrgRole.PATROL:
+        # no unit: an id no unit has, so nothing
+        return Scope(unit_id=user.unit_id or 0, case_figures=False, label="own unit")
+    query = visible_cases(user).values("pk").query
+    sql, params = query.sql_with_params()
+    return Scope(cases_sql=(sql, list(params)), label="own rooms")
+
+
+def counties(units=None) -> dict[int, Unit]:
+    """unit id → the county bureau it belongs to (units above counties map to nothing),
+    for `units` (unit objects) or every unit."""
+    county_units = list(Unit.objects.filter(kind=UnitKind.COUNTY_BUREAU))
+    pairs = ([(u.pk, u.path) for u in units] if units is not None
+             else Unit.objects.values_list("pk", "path"))
+    out: dict[int, Unit] = {}
+    for unit_id, path in pairs:
+        for county in county_units:
+            if path.startswith(county.path):
+                out[unit_id] = county
+                break
+    return out
