@@ -654,6 +654,12 @@ def reset(progress: Progress = print) -> Report:
                            WHERE ce.case_id IN (SELECT id FROM scale_gone)
                              AND o.key = 'involvement:' || ce.case_id || ':' || ce.entity_id""")
             st.rows += cur.rowcount
+        with report.step("statistics facts", progress) as st:
+            cur.execute("DELETE FROM stats_assignmentfact "
+                        "WHERE case_id IN (SELECT id FROM scale_gone)")
+            st.rows = cur.rowcount
+            cur.execute("DELETE FROM stats_casefact WHERE case_id IN (SELECT id FROM scale_gone)")
+            st.rows += cur.rowcount
         with report.step("instructions, assignments, arrests, recoveries", progress) as st:
             st.rows = scale_dispatch.remove(cur)
         for name, sql in (
