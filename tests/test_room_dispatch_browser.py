@@ -33,7 +33,7 @@ def pinghe(transactional_db):
     from casework.demo import scenario
     from casework.rooms.models import Case
 
-    scenario.load()
+    scenario.load(history=False)   # the rooms' day is enough here
     return Case.objects.get(number=scenario.PINGHE_NUMBER)
 
 

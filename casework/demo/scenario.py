@@ -17,7 +17,7 @@ from django.db import transaction
 
 from casework.accounts.choices import OrgRole, PatrolKind, UnitKind
 from casework.accounts.models import Unit, User
-from casework.demo import history
+from casework.demo import history as demo_history
 from casework.entities.models import CaseEntity
 from casework.rooms import services as rooms
 from casework.rooms.choices import RoomRole
@@ -273,8 +273,9 @@ def _backdate_event(case: Case, type_: str, object_id: int, at: datetime) -> Non
     RoomEvent.objects.filter(case=case, type=type_, payload__id=object_id).update(at=at)
 
 
-def load() -> dict[str, int]:
-    """Add whatever part of the scenario is missing; return what exists afterwards."""
+def load(*, history: bool = True) -> dict[str, int]:
+    """Add whatever part of the scenario is missing; return what exists afterwards.
+    `history=False` leaves out the year of history (tests of the rooms need only the day)."""
     with transaction.atomic():
         units = _units()
         users = _users(units)
@@ -292,8 +293,10 @@ def load() -> dict[str, int]:
     with transaction.atomic():
         _pinghe_capture(Case.objects.get(number=PINGHE_NUMBER), units, users)
     # a year of history for the statistics (one transaction of its own, written once)
-    history.load(units, users["lead"],
-                 reserved_keys={_id_number(first17) for _n, first17, _p in SUSPECTS})
+    if history:
+        demo_history.load(units, users["lead"],
+                          reserved_keys={_id_number(first17)
+                                         for _n, first17, _p in SUSPECTS})
     with transaction.atomic():
         # "five suspects locked by 12:50" (the loader marks them as it runs, today): the
         # time to lock suspects counts to this
