@@ -60,28 +60,6 @@ FROM unnest(%s::text[], %s::text[]) AS wanted(kind, key)
 JOIN entities_entity e ON e.kind = wanted.kind AND e.key = wanted.key"""
 
 
-# What an answer may show, in one statement: which of the given cases the user may open,
-# the nodes' names (labels from those rooms and from `known` rooms already found open), and
-# the evidence items of those rooms. The names of nodes the answer will not show may be
-# looked up (the caller keeps only what it shows): it saves a round trip per answer.
-_NAMED = """
-WITH open AS MATERIALIZED (
-    SELECT id, number, title FROM rooms_case
-    WHERE id = ANY(%s::bigint[]) AND id IN ({visible})),
-rooms AS (SELECT id FROM open UNION SELECT unnest(%s::bigint[]))
-SELECT
-    (SELECT json_agg(json_build_array(id, number, title)) FROM open),
-    (SELECT json_agg(json_build_array(e.id, e.kind, e.key,
-        (SELECT ce.label FROM entities_caseentity ce
-         WHERE ce.entity_id = e.id AND ce.label <> '' AND ce.case_id IN (SELECT id FROM rooms)
-         ORDER BY ce.id LIMIT 1)))
-     FROM unnest(%s::text[], %s::text[]) AS wanted(kind, key)
-     JOIN entities_entity e ON e.kind = wanted.kind AND e.key = wanted.key),
-    (SELECT json_agg(json_build_array(ev.id, ev.kind, ev.description))
-     FROM evidence_evidenceitem ev
-     WHERE ev.id = ANY(%s::bigint[]) AND ev.case_id IN (SELECT id FROM open))"""
-
-
 def _rows(sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))
@@ -96,24 +74,6 @@ def open_cases(user, case_ids) -> dict[int, dict]:
     visible, params = visible_case_ids_sql(user)
     rows = _rows(_OPEN_CASES.format(visible=visible), [ids, *params])
     return {i: {"id": i, "number": number, "title": title} for i, number, title in rows}
-
-
-def named(user, case_ids, nodes, *, known_open=(), evidence_ids=()) -> tuple[dict, dict,
-                                                                               dict]:
-    """open_cases(user, case_ids), node_refs(user, nodes, case_ids=<those> + known_open)
-    and {id: {"id", "kind", "description"}} of the evidence items among `evidence_ids`
-    that belong to those open rooms: one query."""
-    ids = sorted({int(c) for c in case_ids if c is not None})
-    nodes = sorted(set(nodes))
-    visible, params = visible_case_ids_sql(user)
-    [(cases, refs, evidence)] = _rows(_NAMED.format(visible=visible), [
-        ids, *params, sorted({int(c) for c in known_open}), [k for k, _v in nodes],
-        [v for _k, v in nodes], sorted({int(e) for e in evidence_ids if e})])
-    return ({i: {"id": i, "number": number, "title": title} for i, number, title in cases or []},
-            {(kind, key): {"id": pk, "kind": kind, "key": key, "label": label or key}
-             for pk, kind, key, label in refs or []},
-            {i: {"id": i, "kind": kind, "description": description}
-             for i, kind, description in evidence or []})
 
 
 def entity_for_user(user, entity_id) -> Entity:
