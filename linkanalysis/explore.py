@@ -18,7 +18,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from casework.evidence.models import EvidenceItem
 from linkanalysis import visibility
 from linkanalysis.graph import queries, repository
 from linkanalysis.graph.port import GraphTimeout
@@ -73,6 +72,7 @@ def expand(user, entity_id, *, depth: int = 1, types: list[str] | None = None,
     open_ids: dict[int, dict] = {}
     shut: set[int] = set()
     frontier, truncated = [origin], False
+    refs = None
     for level in range(1, depth + 1):
         room = limit - len(rows_kept)
         left = _budget_left(deadline)
@@ -91,7 +91,13 @@ def expand(user, entity_id, *, depth: int = 1, types: list[str] | None = None,
         if len(rows) > room:
             truncated, rows = True, rows[:room]
         unknown_cases = {int(r["case_id"]) for r in rows} - open_ids.keys() - shut
-        found = visibility.open_cases(user, unknown_cases)
+        if level < depth:
+            found = visibility.open_cases(user, unknown_cases)
+        else:   # the last level's cases and the names of the nodes shown: one query
+            ahead = {(*node, None) for node in depth_of} | {
+                (r["to_kind"], r["to_key"], int(r["case_id"])) for r in rows}
+            found, refs, _evidence = visibility.named(user, unknown_cases, ahead,
+                                                      known_open=open_ids)
         open_ids.update(found)
         shut |= unknown_cases - found.keys()
         nxt = []
@@ -106,7 +112,11 @@ def expand(user, entity_id, *, depth: int = 1, types: list[str] | None = None,
                 depth_of[there] = level
                 nxt.append(there)
         frontier = nxt
-    refs = visibility.node_refs(user, depth_of, case_ids=list(open_ids))
+    if refs is None:   # stopped before the last level
+        _found, refs, _evidence = visibility.named(
+            user, (), {(*node, None) for node in depth_of}, known_open=open_ids)
+    # only the nodes reached through rooms the user may open
+    refs = {node: refs[node] for node in depth_of if node in refs}
     edges = []
     for r in rows_kept.values():
         source = (r["source_kind"], r["source_key"])
@@ -140,7 +150,14 @@ def paths(user, source_id, target_id, *, max_depth: int = 6) -> dict:
     if len(rows) > MAX_PATHS:
         rows, truncated = rows[:MAX_PATHS], True
     case_ids = {int(link["case_id"]) for row in rows for link in row["links"]}
-    open_ids = visibility.open_cases(user, case_ids)
+    # each end of each link, named if its room is open; the two asked about in any case
+    ends = {(*row["nodes"][i + j], int(link["case_id"])) for row in rows
+            for i, link in enumerate(row["links"]) for j in (0, 1)}
+    ends |= {(a.kind, a.key, None), (b.kind, b.key, None)}
+    # the open cases, the names and the evidence of the open rooms' links: one query
+    open_ids, every_ref, evidence = visibility.named(
+        user, case_ids, ends,
+        evidence_ids={link.get("evidence_id") for row in rows for link in row["links"]})
     shown: set[tuple] = set()
     for row in rows:
         nodes = [tuple(n) for n in row["nodes"]]
@@ -148,11 +165,8 @@ def paths(user, source_id, target_id, *, max_depth: int = 6) -> dict:
             if int(link["case_id"]) in open_ids:
                 shown.update((nodes[i], nodes[i + 1]))
     shown.update({(a.kind, a.key), (b.kind, b.key)})
-    refs = visibility.node_refs(user, shown, case_ids=list(open_ids))
-    evidence_ids = {link["evidence_id"] for row in rows for link in row["links"]
-                    if int(link["case_id"]) in open_ids and link.get("evidence_id")}
-    evidence = {e["id"]: e for e in EvidenceItem.objects.filter(pk__in=evidence_ids)
-                .values("id", "kind", "description")}
+    # only the ends of links in rooms the user may open, and the two asked about
+    refs = {node: every_ref[node] for node in shown if node in every_ref}
     out = []
     for row in rows:
         nodes = [tuple(n) for n in row["nodes"]]

@@ -19,13 +19,18 @@ from casework.rooms.access_requests import issue_token
 
 Node = tuple[str, str]  # (kind, normalised key)
 
-# Raw SQL around the choke point's own subquery (visible_case_ids_sql): one analysis
-# request runs these four to six times, and building each through the ORM cost 1–2 ms,
-# most of the API's time over the engine's (bench/RESULTS.md, "Analysis queries").
+# Raw SQL, around the choke point's own subquery (visible_case_ids_sql) where it asks what
+# the user may open: one analysis request runs three to five of these, and building each
+# through the ORM cost 1–2 ms, most of the API's time over the engine's (bench/RESULTS.md,
+# "Analysis queries").
 
+# The asked ids are given to the choke point's subquery too: PostgreSQL pushes them into
+# it, which then reads only those cases. Without, a few hundred ids made it hash every
+# visible case (a scan of all 100,000 at the benchmark's scale: 7–25 ms).
 _OPEN_CASES = """
 SELECT id, number, title FROM rooms_case
-WHERE id = ANY(%s::bigint[]) AND id IN ({visible})"""
+WHERE id = ANY(%s::bigint[])
+  AND id IN (SELECT v.id FROM ({visible}) AS v(id) WHERE v.id = ANY(%s::bigint[]))"""
 
 # The drawn entity (a merged one as its survivor) and whether its group (the survivor and
 # everything merged into it) is among the entities of a room the user may open.
@@ -48,16 +53,43 @@ SELECT EXISTS (SELECT 1 FROM entities_entity g
                JOIN entities_link l ON l.target_id = g.id
                WHERE (g.id = %s OR g.merged_into_id = %s) AND l.case_id IN ({visible}))"""
 
-# Entities by (kind, key) through the unique index (a key alone would scan the table),
-# each with its first label in the given rooms; `part` tells apart the node sets that one
-# statement names (node_refs_each).
-_NODE_REFS = """
-SELECT {part}, e.id, e.kind, e.key,
-    (SELECT ce.label FROM entities_caseentity ce
-     WHERE ce.entity_id = e.id AND ce.label <> '' AND ce.case_id IN ({rooms})
-     ORDER BY ce.id LIMIT 1)
-FROM unnest(%s::text[], %s::text[]) AS wanted(kind, key)
+# Entities by (kind, key) through the unique index (a key alone would scan the table).
+_ENTITIES_BY_KEY = """
+SELECT e.id, e.kind, e.key FROM unnest(%s::text[], %s::text[]) AS wanted(kind, key)
 JOIN entities_entity e ON e.kind = wanted.kind AND e.key = wanted.key"""
+
+# Each entity's first label (by row) in the given rooms, `part` telling apart the sets one
+# statement answers. Apart from the entities' lookup, with both lists as values: from the
+# entity ids PostgreSQL's statistics see a hub (an entity in thousands of rooms) and read
+# the (room, entity) index room by room; found inside the statement, it read every room
+# entry of the hub (6,589 rows, 7 ms).
+_LABELS = """(
+SELECT DISTINCT ON (entity_id) {part}, entity_id, label FROM entities_caseentity
+WHERE entity_id = ANY(%s::bigint[]) AND case_id = ANY(%s::bigint[]) AND label <> ''
+ORDER BY entity_id, id)"""
+
+# What an answer may show, in one statement: which of the given cases the user may open,
+# the entities of the nodes it shows, and the evidence items of those rooms. A node is
+# looked up when it is shown anyway (case NULL) or reached through a link of an open room
+# or of a `known` open one; not the rest (most of a path's nodes lie in rooms the user may
+# not open).
+_NAMED = """
+WITH open AS MATERIALIZED (
+    SELECT id, number, title FROM rooms_case
+    WHERE id = ANY(%s::bigint[])
+      AND id IN (SELECT v.id FROM ({visible}) AS v(id) WHERE v.id = ANY(%s::bigint[]))),
+wanted AS (
+    SELECT DISTINCT w.kind, w.key
+    FROM unnest(%s::text[], %s::text[], %s::bigint[]) AS w(kind, key, case_id)
+    WHERE w.case_id IS NULL OR w.case_id = ANY(%s::bigint[])
+       OR w.case_id IN (SELECT id FROM open))
+SELECT
+    (SELECT json_agg(json_build_array(id, number, title)) FROM open),
+    (SELECT json_agg(json_build_array(e.id, e.kind, e.key))
+     FROM wanted JOIN entities_entity e ON e.kind = wanted.kind AND e.key = wanted.key),
+    (SELECT json_agg(json_build_array(ev.id, ev.kind, ev.description))
+     FROM evidence_evidenceitem ev
+     WHERE ev.id = ANY(%s::bigint[]) AND ev.case_id IN (SELECT id FROM open))"""
 
 
 def _rows(sql: str, params) -> list[tuple]:
@@ -72,8 +104,45 @@ def open_cases(user, case_ids) -> dict[int, dict]:
     if not ids:
         return {}
     visible, params = visible_case_ids_sql(user)
-    rows = _rows(_OPEN_CASES.format(visible=visible), [ids, *params])
+    rows = _rows(_OPEN_CASES.format(visible=visible), [ids, *params, ids])
     return {i: {"id": i, "number": number, "title": title} for i, number, title in rows}
+
+
+def named(user, case_ids, nodes, *, known_open=(), evidence_ids=()) -> tuple[dict, dict,
+                                                                               dict]:
+    """open_cases(user, case_ids); node_refs of `nodes` ((kind, key, the case id of the
+    link that reaches it, or None when shown anyway)) reached through those open rooms or
+    `known_open`, labelled from both; and {id: {"id", "kind", "description"}} of the
+    evidence items among `evidence_ids` that belong to the open rooms. Two queries."""
+    ids = sorted({int(c) for c in case_ids if c is not None})
+    known = sorted({int(c) for c in known_open})
+    nodes = sorted(set(nodes), key=lambda n: (n[0], n[1], -1 if n[2] is None else n[2]))
+    visible, params = visible_case_ids_sql(user)
+    [(cases, entities, evidence)] = _rows(_NAMED.format(visible=visible), [
+        ids, *params, ids, [n[0] for n in nodes], [n[1] for n in nodes],
+        [n[2] for n in nodes], known, sorted({int(e) for e in evidence_ids if e})])
+    opened = {i: {"id": i, "number": number, "title": title} for i, number, title in
+              cases or []}
+    [labels] = _labels([([pk for pk, _k, _v in entities or []], [*opened, *known])])
+    return (opened,
+            {(kind, key): {"id": pk, "kind": kind, "key": key,
+                           "label": labels.get(pk) or key} for pk, kind, key in entities or []},
+            {i: {"id": i, "kind": kind, "description": description}
+             for i, kind, description in evidence or []})
+
+
+def _labels(asked: list[tuple]) -> list[dict[int, str]]:
+    """For each (entity ids, room ids): {entity id: its first label there}. One query."""
+    parts, params = [], []
+    for number, (entity_ids, rooms) in enumerate(asked):
+        if entity_ids and rooms:
+            parts.append(_LABELS.format(part=number))
+            params += [sorted(set(entity_ids)), sorted({int(r) for r in rooms})]
+    found: list[dict[int, str]] = [{} for _ in asked]
+    if parts:
+        for number, entity_id, label in _rows(" UNION ALL ".join(parts), params):
+            found[number][entity_id] = label
+    return found
 
 
 def entity_for_user(user, entity_id) -> Entity:
@@ -105,32 +174,25 @@ def entities_for_user(user, entity_ids) -> list[Entity]:
     return shown
 
 
-def node_refs(user, nodes, case_ids=None) -> dict[Node, dict]:
-    """{(kind, key): {"id", "kind", "key", "label"}}. Labels from the user's open rooms
-    (`case_ids`, when given, limits the lookup to rooms already known to be open)."""
+def node_refs(user, nodes, case_ids) -> dict[Node, dict]:
+    """{(kind, key): {"id", "kind", "key", "label"}}, labels from the rooms `case_ids`
+    (rooms already known to be open to the user)."""
     return node_refs_each(user, [(nodes, case_ids)])[0]
 
 
 def node_refs_each(user, asked: list[tuple]) -> list[dict[Node, dict]]:
-    """node_refs for several (nodes, case_ids) at once, in one query."""
-    parts, params = [], []
-    for number, (nodes, case_ids) in enumerate(asked):
-        nodes = sorted(set(nodes))
-        if not nodes:
-            continue
-        if case_ids is None:
-            rooms, room_params = visible_case_ids_sql(user)
-        else:
-            rooms, room_params = "SELECT unnest(%s::bigint[])", [sorted({int(c) for c in
-                                                                          case_ids})]
-        parts.append(_NODE_REFS.format(part=number, rooms=rooms))
-        params += [*room_params, [k for k, _v in nodes], [v for _k, v in nodes]]
-    found: list[dict[Node, dict]] = [{} for _ in asked]
-    if parts:
-        for number, pk, kind, key, label in _rows(" UNION ALL ".join(parts), params):
-            found[number][(kind, key)] = {"id": pk, "kind": kind, "key": key,
-                                          "label": label or key}
-    return found
+    """node_refs for several (nodes, case_ids) at once: two queries."""
+    every = sorted({node for nodes, _rooms in asked for node in nodes})
+    if not every:
+        return [{} for _ in asked]
+    entities = {(kind, key): pk for pk, kind, key in _rows(
+        _ENTITIES_BY_KEY, [[k for k, _v in every], [v for _k, v in every]])}
+    labels = _labels([([entities[n] for n in set(nodes) if n in entities], rooms)
+                      for nodes, rooms in asked])
+    return [{n: {"id": entities[n], "kind": n[0], "key": n[1],
+                 "label": part_labels.get(entities[n]) or n[1]}
+             for n in set(nodes) if n in entities}
+            for (nodes, _rooms), part_labels in zip(asked, labels, strict=True)]
 
 
 def access_token(user, *, case_id: int, from_case_id: int | None, refs) -> str:

@@ -418,11 +418,13 @@ def test_analysis_query_counts_do_not_grow(api, people, org, graph, hidden_lead,
                                            django_assert_num_queries):
     """Pinned SQL query counts of the three analysis routes, the same with one linked room
     as with six. Each: the session and the user (2), then
-    expand: the entity (1), the open cases per level (2), the nodes' names (1);
-    paths: both entities (1), the open cases (1), the nodes (1), the evidence (1);
-    series: the case (1), the open cases (1), the names of this case's entities and of
-    those of the other cases (1)."""
-    counts = {"expand": 6, "paths": 6, "series": 5}
+    expand (depth 2): the entity (1), the open cases of the first level (1), those of the
+    last level with the nodes' entities (1), their labels (1);
+    paths: both entities (1), the open cases with the nodes' entities and the evidence
+    (1), the labels (1);
+    series: the case (1), the open cases (1), the entities of this case's nodes and of the
+    other cases' (1), their labels (1)."""
+    counts = {"expand": 6, "paths": 5, "series": 6}
     api.force_login(people.member)
     for tag, extra in [(1, 0), (2, 5)]:
         a, p1, p3 = _query_world(people, org, hidden_lead, tag, extra)
