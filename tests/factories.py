@@ -1,4 +1,5 @@
-"""Building blocks for tests: an organisation, people, and rooms made through services."""
+"""Building blocks for tests: an organisation, people, and rooms made through services;
+queries that several tests check."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.hashers import make_password
+from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce, Least
 
 from casework.accounts.choices import OrgRole, PatrolKind, UnitKind
 from casework.accounts.models import Unit, User
@@ -123,3 +126,15 @@ CALLS_CSV = """caller,callee,start_time,duration_s,cell
 138 1234 5678,+86 139 8765 4321,2021-12-04T02:40:00+08:00,30,PH-001
 13987654321,13600001111,2021-12-04 03:05:00,12,PH-002
 """
+
+
+def recovery_figures(cases: QuerySet[Case]) -> tuple[QuerySet[Case], Decimal]:
+    """For data written in bulk (demo history, seed_scale): the cases whose recovered
+    value is not the sum of their non-drill recoveries (record_recovery keeps it so), and
+    the share of the reported loss recovered, each case counted up to its loss."""
+    zero = Value(Decimal(0), output_field=DecimalField(max_digits=14, decimal_places=2))
+    sums = cases.annotate(s=Coalesce(Sum("recoveries__value",
+                                         filter=Q(recoveries__drill=False)), zero))
+    totals = cases.aggregate(loss=Sum("reported_loss"),
+                             capped=Sum(Least("recovered_value", "reported_loss")))
+    return sums.exclude(recovered_value=F("s")), totals["capped"] / totals["loss"]

@@ -9,12 +9,10 @@ import io
 import uuid
 from collections import Counter
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import DecimalField, F, Q, Sum, Value
-from django.db.models.functions import Coalesce, Least
+from django.db.models import F
 from django.utils import timezone
 
 from casework.accounts.models import Unit
@@ -32,6 +30,7 @@ from casework.rooms.access import visible_cases
 from casework.rooms.models import Case, CaseUserObjectPermission, Membership
 from casework.rooms.permissions import case_permission_ids, perms_for_membership
 from linkanalysis.graph import driver, repository
+from tests.factories import recovery_figures
 
 pytestmark = pytest.mark.django_db
 
@@ -226,13 +225,9 @@ def test_capture_assignments_are_what_the_dispatch_loop_writes():
     assert 0.85 < arrests.filter(drill=False).count() / len(suspects) < 0.99
 
     # recoveries: the recovered value of each case is the sum of its non-drill recoveries
-    zero = Value(Decimal(0), output_field=DecimalField(max_digits=14, decimal_places=2))
-    sums = cases.annotate(s=Coalesce(Sum("recoveries__value",
-                                         filter=Q(recoveries__drill=False)), zero))
-    assert not sums.exclude(recovered_value=F("s")).exists()
-    totals = cases.aggregate(loss=Sum("reported_loss"),
-                             capped=Sum(Least("recovered_value", "reported_loss")))
-    assert 0.6 < totals["capped"] / totals["loss"] < 0.9
+    mismatched, recovered_share = recovery_figures(cases)
+    assert not mismatched.exists()
+    assert 0.6 < recovered_share < 0.9
     assert not Recovery.objects.filter(drill=True).exclude(
         assignment__instruction__drill=True).exists()
 

@@ -1,10 +1,12 @@
-"""DRF glue shared by every app: the exception handler and error shapes."""
+"""DRF glue shared by every app: the exception handler, error shapes, and JSON errors
+for views that also answer in a download format."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
 from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -32,3 +34,13 @@ def exception_handler(exc, context):
             exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
         )
     return drf_exception_handler(exc, context)
+
+
+class JSONErrorsMixin:
+    """For an APIView with a download format as well (CSV, GraphML): errors stay JSON
+    whatever format was asked for (as the schema documents them)."""
+
+    def handle_exception(self, exc):
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return super().handle_exception(exc)

@@ -46,6 +46,8 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as Invalid
 
 from casework.accounts.choices import OrgRole, PatrolKind, UnitKind
 from casework.accounts.models import Unit, User
@@ -62,7 +64,6 @@ PREFIX = "ZZ-"            # history case numbers: ZZ-<year>-<division code>-<nnn
 DAYS = 365
 ACK_DEADLINE_S = 60
 RECOVERY_TARGET = 0.78    # recovered (up to the loss) / reported loss, all history cases
-LEAD_ROOMS = 6            # Pinghe history rooms `lead` leads
 
 
 @dataclass(frozen=True)
@@ -263,9 +264,6 @@ _VALID: dict[tuple[str, int], bool] = {}
 def _valid_for(code: str, year: int, key: str) -> bool:
     """Whether resident ID numbers of division `code` exist for people born in `year`
     (stdnum's check, looked up once per pair: it searches a table)."""
-    from stdnum.cn import ric
-    from stdnum.exceptions import ValidationError as Invalid
-
     if (code, year) not in _VALID:
         try:
             ric.validate(key)
@@ -338,8 +336,6 @@ class Year:
     def _person(self, reported: datetime) -> tuple[str, str]:
         """A suspect's name and resident ID number (valid for the place and the year of
         birth, with its check character), never one used before."""
-        from stdnum.cn import ric
-
         rng = self.rng
         female = rng.random() < 0.12
         local = self.c.id_codes or (self.c.code,)
@@ -513,6 +509,7 @@ class Year:
                        ack_deadline_at=sent + _sec(ACK_DEADLINE_S), replaces=replaces,
                        positions={}, updated_at=sent)
         a._escalation = None
+        others = [u for u in self.capture_units if u.pk != unit.pk]   # to hand it on to
         t = sent
         if rng.random() < 0.97:   # `delivered` is optional: some terminals skip it
             t = a.delivered_at = sent + _sec(rng.uniform(0.4, 3))
@@ -526,7 +523,6 @@ class Year:
         if ack > a.ack_deadline_at:
             # the sweep escalates just after the deadline and suggests another unit
             swept = a.ack_deadline_at + _sec(rng.uniform(0.2, 1.2))
-            others = [u for u in self.capture_units if u.pk != unit.pk]
             suggestion = rng.choice(others) if others else None
             a._escalation = Escalation(
                 assignment=a, at=swept, suggested_unit=suggestion,
@@ -548,7 +544,6 @@ class Year:
             cut = a.en_route_at + _min(rng.uniform(1, 2))
             if cut < a.on_scene_at:
                 self._stop(a, cut)
-                others = [u for u in self.capture_units if u.pk != unit.pk]
                 if others:
                     return self._assignment(instruction, rng.choice(others), cut, a)
         return a

@@ -68,6 +68,33 @@ def _county_units(key: str, name: str, name_en: str, short: str, short_en: str,
     return specs
 
 
+# The counties and districts UNITS builds with _county_units: key, name, English name,
+# short names, and their echelons (call sign, kind, base position).
+_COUNTIES = (
+    ("xiangcheng", "漳州市公安局芗城分局", "Xiangcheng Sub-bureau", "芗城", "Xiangcheng", [
+        ("111", PatrolKind.CAR, 24.5130, 117.6550), ("112", PatrolKind.CAR, 24.5035, 117.6420),
+        ("113", PatrolKind.MOTORCYCLE, 24.5200, 117.6680),
+        ("115", PatrolKind.FOOT, 24.5090, 117.6600),
+        ("116", PatrolKind.DRONE, 24.5150, 117.6500)]),
+    ("longhai", "漳州市公安局龙海分局", "Longhai Sub-bureau", "龙海", "Longhai", [
+        ("211", PatrolKind.CAR, 24.4470, 117.8180), ("212", PatrolKind.CAR, 24.5180, 117.9250),
+        ("213", PatrolKind.MOTORCYCLE, 24.4420, 117.8050),
+        ("215", PatrolKind.CAR, 24.3400, 117.9900)]),
+    ("zhangpu", "漳浦县公安局", "Zhangpu County Public Security Bureau", "漳浦", "Zhangpu", [
+        ("311", PatrolKind.CAR, 24.1170, 117.6140),
+        ("312", PatrolKind.MOTORCYCLE, 24.1250, 117.6050),
+        ("313", PatrolKind.CAR, 23.9950, 117.7300), ("315", PatrolKind.DRONE, 24.1100, 117.6200)]),
+    ("yunxiao", "云霄县公安局", "Yunxiao County Public Security Bureau", "云霄", "Yunxiao", [
+        ("411", PatrolKind.CAR, 23.9570, 117.3400),
+        ("412", PatrolKind.MOTORCYCLE, 23.9500, 117.3320),
+        ("413", PatrolKind.FOOT, 23.9600, 117.3450)]),
+    ("zhaoan", "诏安县公安局", "Zhao'an County Public Security Bureau", "诏安", "Zhao'an", [
+        ("511", PatrolKind.CAR, 23.7110, 117.1750), ("512", PatrolKind.CAR, 23.7000, 117.1900),
+        ("513", PatrolKind.MOTORCYCLE, 23.7150, 117.1680),
+        ("515", PatrolKind.FOOT, 23.7080, 117.1800)]),
+)
+
+
 UNITS = [
     UnitSpec("city", "漳州市公安局", "Zhangzhou Municipal Public Security Bureau",
              UnitKind.CITY_BUREAU),
@@ -104,29 +131,7 @@ UNITS = [
              "nanjing_patrol", "732", PatrolKind.CAR, 24.5095, 117.3575),
     UnitSpec("u733", "南靖733摩托巡逻组", "Nanjing patrol echelon 733 (motorcycle)",
              UnitKind.PATROL, "nanjing_patrol", "733", PatrolKind.MOTORCYCLE, 24.5190, 117.3700),
-    *[spec for county in (
-        ("xiangcheng", "漳州市公安局芗城分局", "Xiangcheng Sub-bureau", "芗城", "Xiangcheng", [
-            ("111", PatrolKind.CAR, 24.5130, 117.6550), ("112", PatrolKind.CAR, 24.5035, 117.6420),
-            ("113", PatrolKind.MOTORCYCLE, 24.5200, 117.6680),
-            ("115", PatrolKind.FOOT, 24.5090, 117.6600),
-            ("116", PatrolKind.DRONE, 24.5150, 117.6500)]),
-        ("longhai", "漳州市公安局龙海分局", "Longhai Sub-bureau", "龙海", "Longhai", [
-            ("211", PatrolKind.CAR, 24.4470, 117.8180), ("212", PatrolKind.CAR, 24.5180, 117.9250),
-            ("213", PatrolKind.MOTORCYCLE, 24.4420, 117.8050),
-            ("215", PatrolKind.CAR, 24.3400, 117.9900)]),
-        ("zhangpu", "漳浦县公安局", "Zhangpu County Public Security Bureau", "漳浦", "Zhangpu", [
-            ("311", PatrolKind.CAR, 24.1170, 117.6140),
-            ("312", PatrolKind.MOTORCYCLE, 24.1250, 117.6050),
-            ("313", PatrolKind.CAR, 23.9950, 117.7300), ("315", PatrolKind.DRONE, 24.1100, 117.6200)]),
-        ("yunxiao", "云霄县公安局", "Yunxiao County Public Security Bureau", "云霄", "Yunxiao", [
-            ("411", PatrolKind.CAR, 23.9570, 117.3400),
-            ("412", PatrolKind.MOTORCYCLE, 23.9500, 117.3320),
-            ("413", PatrolKind.FOOT, 23.9600, 117.3450)]),
-        ("zhaoan", "诏安县公安局", "Zhao'an County Public Security Bureau", "诏安", "Zhao'an", [
-            ("511", PatrolKind.CAR, 23.7110, 117.1750), ("512", PatrolKind.CAR, 23.7000, 117.1900),
-            ("513", PatrolKind.MOTORCYCLE, 23.7150, 117.1680),
-            ("515", PatrolKind.FOOT, 23.7080, 117.1800)]),
-    ) for spec in _county_units(*county)],
+    *(spec for county in _COUNTIES for spec in _county_units(*county)),
 ]
 
 
@@ -429,7 +434,6 @@ def _pinghe_capture(case: Case, units, users) -> None:
     services (audit rows, events), then stamped with the times they happened."""
     from casework.dispatch import services as dispatch
     from casework.dispatch.models import Arrest, Assignment, Instruction
-    from casework.entities.models import CaseEntity
 
     if Instruction.objects.filter(case=case).exists():
         return

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from casework.core.errors import Conflict
+from casework.core.errors import Conflict, NotFound
 from casework.dispatch.models import IdempotencyKey
 
 _KEY = re.compile(r"^[A-Za-z0-9_.:\-]{1,64}$")
@@ -72,3 +72,13 @@ def claim(*, actor, key: str | None, action: str, asked: str) -> Claim:
                            ) from None
         return Claim(row=None, replayed_id=first.object_id)
     return Claim(row=row)
+
+
+def replayed(model, pk: int):
+    """The first request's record, for a replay of it (no second audit row or event),
+    marked `replayed`."""
+    record = model.objects.filter(pk=pk).first()
+    if record is None:
+        raise NotFound(_("The record this Idempotency-Key made no longer exists."))
+    record.replayed = True
+    return record

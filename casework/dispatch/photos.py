@@ -75,9 +75,5 @@ def add_assignment_photo(*, actor: User, assignment_id: int, upload, description
             claim.settle(item.pk)
             return item
     except _Replay as replay:
-        item = EvidenceItem.objects.filter(pk=replay.item_id).first()
-        if item is None:
-            raise NotFound(_("The record this Idempotency-Key made no longer exists.")
-                           ) from None
-        item.replayed = True
-        return item
+        replayed_id = replay.item_id
+    return idempotency.replayed(EvidenceItem, replayed_id)

@@ -367,7 +367,7 @@ def record_arrest(*, actor: User, case_id: int, arrested_at, person: int | None 
                                       name=name, place=place, lat=lat, lon=lon, unit=unit,
                                       assignment=assignment))
         if claim.replayed_id is not None:
-            return _replayed(Arrest, claim.replayed_id)
+            return idempotency.replayed(Arrest, claim.replayed_id)
         entity = None
         if person is not None:
             ce = (CaseEntity.objects.filter(case=case, entity_id=person,
@@ -408,7 +408,7 @@ def record_recovery(*, actor: User, case_id: int, items: str, value,
                                       case=case.pk, items=items, value=amount,
                                       recovered_at=recovered_at, assignment=assignment))
         if claim.replayed_id is not None:
-            return _replayed(Recovery, claim.replayed_id)
+            return idempotency.replayed(Recovery, claim.replayed_id)
         recovery = Recovery.objects.create(
             case=case, items=items.strip()[:500], value=amount,
             recovered_at=recovered_at or timezone.now(), unit_id=a.unit_id if a else None,
@@ -430,15 +430,6 @@ def record_recovery(*, actor: User, case_id: int, items: str, value,
                                   "recovered_at": recovery.recovered_at.isoformat()},
                          actor=actor)
     return recovery
-
-
-def _replayed(model, pk: int):
-    """The first request's record, for a replay of it (no second audit row or event)."""
-    record = model.objects.filter(pk=pk).first()
-    if record is None:
-        raise NotFound(_("The record this Idempotency-Key made no longer exists."))
-    record.replayed = True
-    return record
 
 
 def arrest_payload(arrest: Arrest) -> dict:

@@ -10,11 +10,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from casework.core.api import JSONErrorsMixin
 from linkanalysis import services
 from linkanalysis.api.renderers import GraphMLRenderer
 
@@ -78,17 +78,11 @@ class RoomNetworkResponse(serializers.Serializer):
     edges = _Edge(many=True)
 
 
-class RoomNetworkView(APIView):
+class RoomNetworkView(JSONErrorsMixin, APIView):
     """The room's network: its entities and links, each link with its evidence.
     `?format=graphml` downloads it as GraphML."""
 
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, GraphMLRenderer]
-
-    def handle_exception(self, exc):
-        # errors stay JSON whatever format was asked for (as the schema documents them)
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
 
     @extend_schema(responses={(200, "application/json"): RoomNetworkResponse,
                               (200, "application/graphml+xml"): OpenApiTypes.STR},

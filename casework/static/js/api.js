@@ -21,5 +21,6 @@
     if (data.detail) return data.detail;
     return Object.entries(data).map(([k, v]) => k + ": " + (Array.isArray(v) ? v.join(" ") : v)).join("\n");
   }
-  window.casework = { api, errorText, cookie };
+  // merged: static/js/dom.js adds its helpers to the same namespace
+  window.casework = Object.assign(window.casework || {}, { api, errorText, cookie });
 })();

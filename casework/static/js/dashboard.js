@@ -20,17 +20,7 @@
   const STATUS_RANK = { red: 4, orange: 3, yellow: 2, green: 1, none: 0 };
 
   // ------------------------------------------------------------------ helpers
-  function el(tag, attrs, ...children) {
-    const n = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([k, v]) => {
-      if (v === undefined || v === null || v === false) return;
-      if (k === "class") n.className = v; else n.setAttribute(k, v === true ? "" : v);
-    });
-    children.forEach((c) => { if (c !== null && c !== undefined && c !== "") n.append(c); });
-    return n;
-  }
-  function fill(text, vars) { return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m)); }
-  function escapeHtml(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]); }
+  const { el, fill, escapeHtml } = window.casework;   // static/js/dom.js
   const numberFmt = new Intl.NumberFormat(locale);
   const moneyFmt = new Intl.NumberFormat(locale, { style: "currency", currency: "CNY", currencyDisplay: "narrowSymbol", maximumFractionDigits: 0 });
   function int(v) { return v === null || v === undefined ? "—" : numberFmt.format(Number(v)); }

@@ -6,6 +6,7 @@
   const room = document.getElementById("room");
   const card = document.getElementById("dispatch-card");
   if (!room || !card) return;
+  const { el, fill, escapeHtml } = window.casework;   // static/js/dom.js
   const caseId = room.dataset.caseId;
   const base = "/api/cases/" + caseId;
   const T = document.getElementById("dispatch-text").dataset;
@@ -34,16 +35,6 @@
   const entities = new Map();       // entity id → entity of the room
   const recoveries = new Map();
 
-  function el(tag, attrs, ...children) {
-    const n = document.createElement(tag);
-    Object.entries(attrs || {}).forEach(([k, v]) => {
-      if (v === undefined || v === null || v === false) return;
-      if (k === "class") n.className = v; else n.setAttribute(k, v === true ? "" : v);
-    });
-    children.forEach((c) => { if (c !== null && c !== undefined && c !== "") n.append(c); });
-    return n;
-  }
-  function fill(text, vars) { return text.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? vars[k] : m)); }
   const SH = { timeZone: "Asia/Shanghai", hour12: false };
   function when(iso) {
     return new Date(iso).toLocaleString("zh-CN", { ...SH, month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).replace("/", "-");
@@ -147,7 +138,6 @@
     }
     m.bindPopup(popup);
   }
-  function escapeHtml(s) { return String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]); }
 
   function drawTargets() {
     if (!map) return;

@@ -6,12 +6,12 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from casework.accounts.models import Unit
+from casework.core.api import JSONErrorsMixin
 from casework.rooms.access import get_case_for_user
 from casework.rooms.choices import Category
 from casework.stats import figures
@@ -59,15 +59,9 @@ def _filters(request, extra: type[serializers.Serializer] | None = None):
                    category=v.get("category", "")), v
 
 
-class StatsView(APIView):
+class StatsView(JSONErrorsMixin, APIView):
     renderer_classes = [*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer]
     csv_name = "statistics"
-
-    def handle_exception(self, exc):
-        # errors stay JSON whatever format was asked for
-        self.request.accepted_renderer = JSONRenderer()
-        self.request.accepted_media_type = JSONRenderer.media_type
-        return super().handle_exception(exc)
 
 
 class SummaryView(StatsView):
