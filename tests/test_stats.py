@@ -4,6 +4,7 @@ fact tables against raw rows on randomised data, and who reads which figures."""
 from __future__ import annotations
 
 import itertools
+import math
 from datetime import datetime, timedelta
 from decimal import Decimal
 from statistics import median_low
@@ -18,8 +19,9 @@ from casework.dispatch import services as dispatch
 from casework.dispatch.models import Arrest, Assignment, Instruction, Recovery
 from casework.entities.models import CaseEntity, Entity
 from casework.rooms.models import Case
-from casework.stats import facts
-from casework.stats.models import AssignmentFact, CaseFact
+from casework.stats import facts, figures
+from casework.stats.models import AssignmentFact, CaseFact, UnitDay
+from casework.stats.scope import Filters, Scope
 from tests.factories import SH, make_user
 
 _n = itertools.count(1)
@@ -303,15 +305,103 @@ def test_counts_and_sums_equal_the_raw_rows(admin_api, org, specs):
     # the same per unit and per day, summed back
     units = admin_api.get("/api/stats/units/", {"unit": county.pk}).json()["results"]
     assert sum(r["captured"] for r in units) == expected["captured"]
+    # each unit's median and 90th-percentile capture time and median acknowledgement, by
+    # nearest rank over the raw rows
+    for row in units:
+        work = list(Assignment.objects.filter(unit_id=row["unit"]["id"],
+                                              instruction__drill=False))
+        captures = sorted(int((a.completed_at - a.sent_at).total_seconds()) for a in work
+                          if a.status == "completed" and a.result == "captured")
+        acks = sorted(int((a.acknowledged_at - a.sent_at).total_seconds()) for a in work
+                      if a.acknowledged_at)
+        assert (row["median_capture_s"], row["p90_capture_s"], row["median_ack_s"]) == (
+            _nearest_rank(captures, 0.5), _nearest_rank(captures, 0.9),
+            _nearest_rank(acks, 0.5)), row["unit"]
+    # the two ways of computing the per-unit table (figures.units picks by period) agree,
+    # over everything and over a few days
+    for period in (Filters(unit=county), Filters(unit=county, start=ALARM.date(),
+                                                 end=(ALARM + timedelta(days=9)).date())):
+        sorted_rows = figures._unit_rows_sorted(Scope(), period)
+        ranked = figures._unit_rows_ranked(Scope(), period)
+        assert {u: {k: r[k] for k in sorted_rows[u]} for u, r in ranked.items()} == sorted_rows
     trend = admin_api.get("/api/stats/trend/", {"unit": county.pk}).json()["results"]
     assert sum(r["cases_opened"] for r in trend) == expected["cases_opened"]
     assert sum(r["received"] for r in trend) == expected["received"]
     # and the incrementally kept facts are exactly what a rebuild computes
-    before = (list(CaseFact.objects.order_by("pk").values()),
-              list(AssignmentFact.objects.order_by("pk").values()))
+    def kept():
+        return (list(CaseFact.objects.order_by("pk").values()),
+                list(AssignmentFact.objects.order_by("pk").values()),
+                list(UnitDay.objects.order_by("unit", "day", "drill").values(
+                    *(f.attname for f in UnitDay._meta.fields if f.name != "id"))))
+
+    before = kept()
     facts.rebuild()
-    assert before == (list(CaseFact.objects.order_by("pk").values()),
-                      list(AssignmentFact.objects.order_by("pk").values()))
+    assert before == kept()
+
+
+def test_unit_percentiles_by_nearest_rank(admin_api, org):
+    """Nearest rank, from the ranked query (over the whole record) and from the sorting one
+    (over one day of a longer record). On the day: ten captures of 100 … 1,000 s, median
+    500 s and 90th percentile 900 s (the 5th and 9th of 10); acknowledgements 0 … 10 s,
+    median 5 s (the 6th of 11). Over the record one more capture, of 99,999 s (the 6th and
+    10th of 11: 600 s and 1,000 s), and one more acknowledgement of 0 s (the 6th of 12:
+    4 s)."""
+    county, (unit, _other) = _county(org.city)
+    case = _case(county)
+    for i in range(1, 11):
+        sent = ALARM + timedelta(hours=i)
+        _assignment(case, unit, sent=sent, ack=sent + timedelta(seconds=i),
+                    done=sent + timedelta(seconds=100 * i))
+    # a drill, a failed attempt and a long-past capture outside the few days asked for
+    _assignment(case, unit, sent=ALARM, done=ALARM + timedelta(seconds=5), drill=True)
+    _assignment(case, unit, sent=ALARM, ack=ALARM, done=ALARM + timedelta(seconds=7),
+                result="not_found")
+    _assignment(case, unit, sent=ALARM - timedelta(days=60), ack=ALARM - timedelta(days=60),
+                done=ALARM - timedelta(days=60) + timedelta(seconds=99_999))
+    for params, used in (({}, "ranked"), ({"from": ALARM.date().isoformat(),
+                                           "to": ALARM.date().isoformat()}, "sorted")):
+        day = ALARM.date() if params else None
+        period = Filters(start=day, end=day)
+        assert figures._ranked_pays(Scope(), period) is (used == "ranked")
+        [row] = [r for r in admin_api.get("/api/stats/units/", {"unit": county.pk, **params})
+                 .json()["results"] if r["unit"]["id"] == unit.pk]
+        if used == "ranked":
+            assert (row["captured"], row["median_capture_s"], row["p90_capture_s"],
+                    row["median_ack_s"]) == (11, 600, 1000, 4), row
+        else:
+            assert (row["captured"], row["median_capture_s"], row["p90_capture_s"],
+                    row["median_ack_s"]) == (10, 500, 900, 5), row
+    # sorted by a figure either way, the unit without it (no captures) last
+    for ordering in ("median_capture_s", "-median_capture_s"):
+        listed = admin_api.get("/api/stats/units/", {"unit": county.pk, "ordering": ordering}
+                               ).json()["results"]
+        assert [r["unit"]["id"] for r in listed] == [unit.pk, _other.pk], ordering
+
+
+def test_unit_day_sums_follow_saves_and_deletes(org):
+    county, (unit, other) = _county(org.city)
+    case = _case(county)
+    first = _assignment(case, unit, sent=ALARM, ack=ALARM)
+    _assignment(case, unit, sent=ALARM + timedelta(hours=1), status="declined")
+    _assignment(case, other, sent=ALARM, drill=True)
+
+    def sums():
+        return sorted(UnitDay.objects.values_list("unit_id", "day", "drill", "received",
+                                                  "captured", "declined", "n_ack"))
+
+    day = ALARM.date()
+    assert sums() == [(unit.pk, day, False, 2, 1, 1, 1), (other.pk, day, True, 1, 1, 0, 0)]
+    first.delete()
+    Assignment.objects.filter(unit=other).delete()
+    assert sums() == [(unit.pk, day, False, 1, 0, 1, 0)]
+    kept = sums()
+    facts.rebuild()
+    assert sums() == kept
+
+
+def _nearest_rank(values: list[int], p: float) -> int | None:
+    """The smallest value with at least a share p of the values at or below it."""
+    return values[max(1, math.ceil(p * len(values))) - 1] if values else None
 
 
 # ---- who reads which figures -------------------------------------------------------------

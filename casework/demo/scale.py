@@ -660,6 +660,7 @@ def reset(progress: Progress = print) -> Report:
             st.rows = cur.rowcount
             cur.execute("DELETE FROM stats_casefact WHERE case_id IN (SELECT id FROM scale_gone)")
             st.rows += cur.rowcount
+            st.rows += stats_facts.rebuild_unit_days()   # the sums over what remains
         with report.step("instructions, assignments, arrests, recoveries", progress) as st:
             st.rows = scale_dispatch.remove(cur)
         for name, sql in (

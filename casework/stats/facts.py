@@ -19,6 +19,8 @@ The definitions these statements implement are the README's ("Statistics"):
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 
@@ -26,7 +28,7 @@ from casework.accounts.models import Unit  # noqa: F401  (the tables below refer
 from casework.dispatch.models import Arrest, Assignment, Instruction, Recovery
 from casework.entities.models import CaseEntity
 from casework.rooms.models import Case
-from casework.stats.models import AssignmentFact, CaseFact
+from casework.stats.models import AssignmentFact, CaseFact, UnitDay
 
 TZ = "Asia/Shanghai"
 
@@ -128,22 +130,101 @@ def refresh_cases(case_ids: Iterable[int]) -> None:
         cur.execute(_CASE_SQL.format(where="c.id = ANY(%s)"), [ids])
 
 
+# The counts of AssignmentFact per unit, day and drill flag (UnitDay), recomputed for the
+# (unit, day) pairs given; a pair left without facts loses its rows.
+_UNIT_DAY_COUNTS = """
+    count(*) FILTER (WHERE f.counted), count(*) FILTER (WHERE f.captured),
+    count(*) FILTER (WHERE f.status = 'declined'), count(*) FILTER (WHERE f.cancelled),
+    count(*) FILTER (WHERE f.counted AND f.ack_in_time),
+    count(*) FILTER (WHERE f.captured AND f.complete_s IS NOT NULL),
+    count(*) FILTER (WHERE f.counted AND f.ack_s IS NOT NULL),
+    count(*) FILTER (WHERE f.counted AND f.arrive_s IS NOT NULL)"""
+_UNIT_DAY_COLUMNS = """unit_id, day, drill, received, captured, declined, cancelled,
+    acknowledged_in_time, n_capture, n_ack, n_arrive"""
+_UNIT_DAY_SQL = f"""
+WITH keys AS (SELECT DISTINCT k.unit_id, k.day
+              FROM unnest(%s::bigint[], %s::date[]) AS k(unit_id, day)),
+sums AS (SELECT f.unit_id, f.day, f.drill, {_UNIT_DAY_COUNTS}
+         FROM {AssignmentFact._meta.db_table} f
+         JOIN keys k ON k.unit_id = f.unit_id AND k.day = f.day
+         GROUP BY f.unit_id, f.day, f.drill),
+gone AS (DELETE FROM {UnitDay._meta.db_table} u USING keys k
+         WHERE u.unit_id = k.unit_id AND u.day = k.day
+           AND NOT EXISTS (SELECT 1 FROM sums s WHERE s.unit_id = u.unit_id
+                           AND s.day = u.day AND s.drill = u.drill))
+INSERT INTO {UnitDay._meta.db_table} ({_UNIT_DAY_COLUMNS}) SELECT * FROM sums
+ON CONFLICT (unit_id, day, drill) DO UPDATE SET
+    received = excluded.received, captured = excluded.captured,
+    declined = excluded.declined, cancelled = excluded.cancelled,
+    acknowledged_in_time = excluded.acknowledged_in_time, n_capture = excluded.n_capture,
+    n_ack = excluded.n_ack, n_arrive = excluded.n_arrive
+"""
+_UNIT_DAY_REBUILD = f"""
+INSERT INTO {UnitDay._meta.db_table} ({_UNIT_DAY_COLUMNS})
+SELECT f.unit_id, f.day, f.drill, {_UNIT_DAY_COUNTS}
+FROM {AssignmentFact._meta.db_table} f GROUP BY f.unit_id, f.day, f.drill
+"""
+# As for a case: two writers of one unit's day take turns, so that the second recomputes
+# from what the first committed (one lock per pair, taken in one order: no deadlock
+# between two such writers).
+_LOCK_UNIT_DAYS = """
+SELECT pg_advisory_xact_lock(h) FROM (
+    SELECT DISTINCT hashtextextended('casework.stats.unitday:' || k.unit_id || ':' || k.day, 0)
+        AS h
+    FROM unnest(%s::bigint[], %s::date[]) AS k(unit_id, day) ORDER BY 1) locks"""
+
+
 def refresh_assignments(assignment_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in assignment_ids if i is not None})
-    if ids:
+    if not ids:
+        return
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT unit_id, day FROM {AssignmentFact._meta.db_table} "
+                    "WHERE assignment_id = ANY(%s)", [ids])
+        before = cur.fetchall()
+        cur.execute(_ASSIGNMENT_SQL.format(where="a.id = ANY(%s)")
+                    + " RETURNING f.unit_id, f.day", [ids])
+        refresh_unit_days([*before, *cur.fetchall()])
+
+
+def day_of(moment) -> date:
+    """The calendar day of a moment in the statistics' time zone."""
+    return moment.astimezone(ZoneInfo(TZ)).date()
+
+
+def refresh_unit_days(pairs: Iterable[tuple[int, date]]) -> None:
+    """Recompute UnitDay for these (unit id, day) pairs from the facts."""
+    pairs = sorted(set(pairs))
+    if pairs:
+        units, days = [p[0] for p in pairs], [p[1] for p in pairs]
         with connection.cursor() as cur:
-            cur.execute(_ASSIGNMENT_SQL.format(where="a.id = ANY(%s)"), [ids])
+            cur.execute(_LOCK_UNIT_DAYS, [units, days])
+            cur.execute(_UNIT_DAY_SQL, [units, days])
 
 
-def rebuild() -> dict[str, int]:
-    """Recompute every fact row (after a bulk load, or to repair). Idempotent."""
+def rebuild_unit_days() -> int:
+    with connection.cursor() as cur:
+        cur.execute(f"DELETE FROM {UnitDay._meta.db_table}")
+        cur.execute(_UNIT_DAY_REBUILD)
+        return cur.rowcount
+
+
+def rebuild_facts() -> dict[str, int]:
+    """Recompute every fact row (cases and assignments) from the operational rows."""
     with connection.cursor() as cur:
         cur.execute(f"DELETE FROM {AssignmentFact._meta.db_table}")
         cur.execute(f"DELETE FROM {CaseFact._meta.db_table}")
         cur.execute(_CASE_SQL.format(where="true"))
         cases = cur.rowcount
         cur.execute(_ASSIGNMENT_SQL.format(where="true"))
-        assignments = cur.rowcount
-        cur.execute(f"ANALYZE {CaseFact._meta.db_table}")
-        cur.execute(f"ANALYZE {AssignmentFact._meta.db_table}")
-    return {"cases": cases, "assignments": assignments}
+        return {"cases": cases, "assignments": cur.rowcount}
+
+
+def rebuild() -> dict[str, int]:
+    """Recompute every fact row and the sums over them (after a bulk load, or to repair).
+    Idempotent."""
+    done = {**rebuild_facts(), "unit_days": rebuild_unit_days()}
+    with connection.cursor() as cur:
+        for model in (CaseFact, AssignmentFact, UnitDay):
+            cur.execute(f"ANALYZE {model._meta.db_table}")
+    return done

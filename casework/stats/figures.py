@@ -23,6 +23,7 @@ from casework.stats.scope import Filters, Scope, counties
 
 CF = "stats_casefact"
 AF = "stats_assignmentfact"
+UD = "stats_unitday"
 
 # the case columns of every case-level aggregate
 _CASE_AGG = """
@@ -42,12 +43,13 @@ _CASE_AGG = """
 """
 
 # the assignment columns of every unit-level aggregate (drills filtered by the caller)
-_ASSIGNMENT_AGG = """
+_ASSIGNMENT_COUNTS = """
     count(*) FILTER (WHERE counted) AS received,
     count(*) FILTER (WHERE captured) AS captured,
     count(*) FILTER (WHERE status = 'declined') AS declined,
     count(*) FILTER (WHERE cancelled) AS cancelled,
-    count(*) FILTER (WHERE counted AND ack_in_time) AS acknowledged_in_time,
+    count(*) FILTER (WHERE counted AND ack_in_time) AS acknowledged_in_time"""
+_ASSIGNMENT_AGG = _ASSIGNMENT_COUNTS + """,
     percentile_disc(0.5) WITHIN GROUP (ORDER BY complete_s) FILTER (WHERE captured)
         AS median_capture_s,
     percentile_disc(0.9) WITHIN GROUP (ORDER BY complete_s) FILTER (WHERE captured)
@@ -57,6 +59,36 @@ _ASSIGNMENT_AGG = """
     percentile_disc(0.5) WITHIN GROUP (ORDER BY arrive_s) FILTER (WHERE counted)
         AS median_arrive_s
 """
+
+
+# The per-unit table without sorting: the counts summed from UnitDay (a row per unit and
+# day instead of one per assignment), and each median and 90th percentile
+# read off the unit's index of that time (models.AssignmentFact, assignfact_capture/_ack/
+# _arrive) at its nearest rank, ceil(p × n) computed in float8 exactly as percentile_disc
+# does, so both give the same value. Reading k entries of an index is far cheaper than
+# sorting every unit's times (bench/RESULTS.md, "Statistics queries"); over a short period
+# most entries read fall outside it, so there the sorting query is used.
+_AT_RANK = """(SELECT r.{column} FROM {AF} r
+    WHERE r.unit_id = n.unit_id AND r.{when} AND NOT r.drill AND r.{column} IS NOT NULL
+      {period}
+    ORDER BY r.{column} OFFSET ceil({p}::float8 * n.{count})::bigint - 1 LIMIT 1)"""
+_RANKED_UNITS = """
+SELECT n.*, {at_ranks} FROM (
+    SELECT unit_id, {counts} FROM {UD} WHERE {where} AND NOT drill GROUP BY unit_id) n"""
+# the counts, from the sums per unit and day (models.UnitDay)
+_UNIT_DAY_SUMS = ", ".join(
+    f"sum({c})::int AS {c}" for c in ("received", "captured", "declined", "cancelled",
+                                      "acknowledged_in_time", "n_capture", "n_ack",
+                                      "n_arrive"))
+# (output column, time column, the rows it is over, p, the count of those rows)
+_RANKS = (("median_capture_s", "complete_s", "captured", 0.5, "n_capture"),
+          ("p90_capture_s", "complete_s", "captured", 0.9, "n_capture"),
+          ("median_ack_s", "ack_s", "counted", 0.5, "n_ack"),
+          ("median_arrive_s", "arrive_s", "counted", 0.5, "n_arrive"))
+# a period shorter than this share of the data on record: sort (the index would be read
+# mostly for rows outside it)
+RANKED_FROM_SHARE = 0.25
+RANKED_FROM_DAYS = 45
 
 
 def rate(part, whole) -> float | None:
@@ -125,13 +157,56 @@ def summary(scope: Scope, filters: Filters) -> dict:
     }
 
 
-def units(scope: Scope, filters: Filters) -> list[dict]:
-    """One row per patrol unit in scope (and under the `unit` filter), with its figures
-    over the period, drills apart; units without assignments have zero rows."""
+def _unit_rows_sorted(scope: Scope, filters: Filters) -> dict[int, dict]:
     where, params = scope.where(filters, table=AF, kind="assignment")
-    rows = {r["unit_id"]: r for r in _fetch(
+    return {r["unit_id"]: r for r in _fetch(
         f"SELECT unit_id, {_ASSIGNMENT_AGG} FROM {AF} WHERE {where} AND NOT drill "
         "GROUP BY unit_id", params)}
+
+
+def _unit_rows_ranked(scope: Scope, filters: Filters) -> dict[int, dict]:
+    """As _unit_rows_sorted, for a scope of units (the index holds no case or category)."""
+    where, params = scope.where(filters, table=UD, kind="assignment")
+    period, period_params = "", []
+    for bound, op in ((filters.start, ">="), (filters.end, "<=")):
+        if bound is not None:
+            period += f" AND r.day {op} %s"
+            period_params.append(bound)
+    at_ranks = []
+    for name, column, when, p, count in _RANKS:
+        at_ranks.append(f"CASE WHEN n.{count} > 0 THEN "
+                        + _AT_RANK.format(column=column, AF=AF, when=when, period=period,
+                                          p=p, count=count) + f" END AS {name}")
+    sql = _RANKED_UNITS.format(at_ranks=", ".join(at_ranks), UD=UD, where=where,
+                               counts=_UNIT_DAY_SUMS)
+    # placeholders in order: the subqueries' periods (select list), then the WHERE
+    return {r["unit_id"]: r for r in _fetch(sql, period_params * len(_RANKS) + params)}
+
+
+def _ranked_pays(scope: Scope, filters: Filters) -> bool:
+    """Whether the period spans enough of the days on record for the ranked query (by
+    days, not rows: two index probes, where counting the rows would cost a scan)."""
+    if scope.cases_sql is not None or filters.category:
+        return False
+    if filters.start is None and filters.end is None:
+        return True
+    if filters.start and filters.end and (filters.end - filters.start).days < RANKED_FROM_DAYS:
+        return False   # a month or so: sorting it is cheap whatever the record holds
+    [row] = _fetch(f"SELECT min(day) AS first, max(day) AS last FROM {AF}", [])
+    if row["first"] is None:
+        return False
+    start = max(filters.start or row["first"], row["first"])
+    end = min(filters.end or row["last"], row["last"])
+    span = (row["last"] - row["first"]).days + 1
+    return (end - start).days + 1 >= RANKED_FROM_SHARE * span
+
+
+def units(scope: Scope, filters: Filters, *, ordering: str = "") -> list[dict]:
+    """One row per patrol unit in scope (and under the `unit` filter), with its figures
+    over the period, drills apart; units without assignments have zero rows. `ordering`:
+    a figure's name, "-" first for descending; units without that figure come last."""
+    rows = (_unit_rows_ranked if _ranked_pays(scope, filters) else _unit_rows_sorted)(
+        scope, filters)
     listed = scope.unit_queryset()
     if filters.unit is not None:
         listed = listed.filter(path__startswith=filters.unit.path)
@@ -152,6 +227,11 @@ def units(scope: Scope, filters: Filters) -> list[dict]:
                                            "name_en": county.name_en}},
             **_assignment_block(row), "status": colours.colour(ratio),
         })
+    if ordering:
+        key = ordering.lstrip("-")
+        present = [r for r in out if r[key] is not None]
+        present.sort(key=lambda r: r[key], reverse=ordering.startswith("-"))
+        out = present + [r for r in out if r[key] is None]
     return out
 
 

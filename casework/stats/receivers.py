@@ -45,3 +45,9 @@ def _case_part_deleted(sender, instance, origin=None, **kwargs) -> None:
 @receiver(post_save, sender=Assignment)
 def _assignment_saved(sender, instance: Assignment, **kwargs) -> None:
     facts.refresh_assignments([instance.pk])
+
+
+@receiver(post_delete, sender=Assignment)
+def _assignment_deleted(sender, instance: Assignment, **kwargs) -> None:
+    # its fact row went with it (cascade); the unit's day sums it no more
+    facts.refresh_unit_days([(instance.unit_id, facts.day_of(instance.sent_at))])

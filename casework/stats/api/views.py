@@ -85,14 +85,8 @@ class UnitsView(StatsView):
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         filters, v = _filters(request, UnitsIn)
-        rows = figures.units(scope_for(request.user), filters)
-        if v.get("ordering"):
-            key = v["ordering"].lstrip("-")
-            present = [r for r in rows if r[key] is not None]
-            absent = [r for r in rows if r[key] is None]
-            present.sort(key=lambda r: r[key], reverse=v["ordering"].startswith("-"))
-            rows = present + absent   # units without the figure last, either way
-        return Response({"results": rows})
+        return Response({"results": figures.units(scope_for(request.user), filters,
+                                                  ordering=v.get("ordering", ""))})
 
 
 class TrendIn(FiltersIn):

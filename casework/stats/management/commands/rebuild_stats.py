@@ -16,5 +16,6 @@ class Command(BaseCommand):
         with transaction.atomic():
             done = facts.rebuild()
         self.stdout.write(f"statistics rebuilt: {done['cases']:,} cases, "
-                          f"{done['assignments']:,} assignments in "
+                          f"{done['assignments']:,} assignments, "
+                          f"{done['unit_days']:,} unit-days in "
                           f"{time.perf_counter() - t:.1f} s")
