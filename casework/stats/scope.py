@@ -16,7 +16,8 @@ from datetime import date
 
 from casework.accounts.choices import OrgRole, UnitKind
 from casework.accounts.models import Unit
-from casework.rooms.access import visible_cases
+from casework.accounts.selectors import units_visible_to
+from casework.rooms.access import get_case_for_user, visible_cases
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,34 @@ def scope_for(user) -> Scope:
     query = visible_cases(user).values("pk").query
     sql, params = query.sql_with_params()
     return Scope(cases_sql=(sql, list(params)), label="own rooms")
+
+
+def filter_units(user, scope) -> list[Unit]:
+    """The units the user may filter by: county bureaux, brigades and stations of their
+    scope (patrol echelons own no cases; a click in the unit table opens theirs)."""
+    if scope.limited_to_units:
+        qs = scope.units_queryset()
+    elif user.unit_id is not None:
+        qs = units_visible_to(user)
+    else:
+        qs = Unit.objects.all()
+    return list(qs.exclude(kind=UnitKind.PATROL).order_by("path"))
+
+
+def root_unit(user, scope) -> Unit | None:
+    """The unit whose subtree stands for "all my units" when a drill-down needs one (the
+    cases behind a capture rate: those in which units of the scope had assignments)."""
+    if user.unit_id is None:
+        return None
+    return user.unit if scope.limited_to_units else user.unit.bureau_root()
+
+
+def readable_case(user, case_pk) -> int:
+    """The id of a case whose figures the user may read: administrators any case, everyone
+    else the rooms they may open (NotFound otherwise, as for a case that does not exist)."""
+    if scope_for(user).everything:
+        return case_pk
+    return get_case_for_user(user, case_pk).pk
 
 
 def counties(units=None) -> dict[int, Unit]:

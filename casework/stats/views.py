@@ -15,12 +15,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
-from casework.accounts.choices import UnitKind
 from casework.accounts.models import Unit
-from casework.accounts.selectors import units_visible_to
 from casework.rooms.choices import Category
 from casework.stats import colours
-from casework.stats.scope import scope_for
+from casework.stats.scope import filter_units, root_unit, scope_for
 
 DEFAULT_DAYS = 30
 
@@ -93,26 +91,6 @@ def _unit_label(unit: Unit, english: bool) -> str:
     return (unit.name_en or unit.name) if english else unit.name
 
 
-def _filter_units(user, scope) -> list[Unit]:
-    """The units the user may filter by: county bureaux, brigades and stations of their
-    scope (patrol echelons own no cases; a click in the unit table opens theirs)."""
-    if scope.limited_to_units:
-        qs = scope.units_queryset()
-    elif user.unit_id is not None:
-        qs = units_visible_to(user)
-    else:
-        qs = Unit.objects.all()
-    return list(qs.exclude(kind=UnitKind.PATROL).order_by("path"))
-
-
-def _root_unit(user, scope) -> Unit | None:
-    """The unit whose subtree stands for "all my units" when a drill-down needs one (the
-    cases behind a capture rate: those in which units of the scope had assignments)."""
-    if user.unit_id is None:
-        return None
-    return user.unit if scope.limited_to_units else user.unit.bureau_root()
-
-
 def _date(value: str | None) -> date | None:
     try:
         return date.fromisoformat(value) if value else None
@@ -144,7 +122,7 @@ def dashboard(request):
     start = _date(request.GET.get("from")) or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         start, end = end, start
-    units = _filter_units(user, scope)
+    units = filter_units(user, scope)
     top = min((u.depth for u in units), default=1)
     # indented by depth: a select cannot nest deeper than one optgroup
     options = [{"id": u.pk, "label": _unit_label(u, english),
@@ -155,7 +133,7 @@ def dashboard(request):
     category = request.GET.get("category", "")
     if category not in Category.values:
         category = ""
-    root = _root_unit(user, scope)
+    root = root_unit(user, scope)
     return render(request, "stats/dashboard.html", {
         "start": start, "end": end, "today": today,
         "unit_options": options, "selected_unit": selected,

@@ -12,11 +12,10 @@ from rest_framework.views import APIView
 
 from casework.accounts.models import Unit
 from casework.core.api import JSONErrorsMixin
-from casework.rooms.access import get_case_for_user
 from casework.rooms.choices import Category
 from casework.stats import figures
 from casework.stats.api.renderers import CSVRenderer
-from casework.stats.scope import Filters, scope_for
+from casework.stats.scope import Filters, readable_case, scope_for
 
 UNIT_SORTS = ("received", "captured", "capture_rate", "median_capture_s", "p90_capture_s",
               "ack_within_deadline_rate", "median_ack_s", "declined")
@@ -158,10 +157,7 @@ class CaseView(StatsView):
     @extend_schema(parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
                    responses={200: OpenApiTypes.OBJECT})
     def get(self, request, case_pk):
-        if scope_for(request.user).everything:
-            return Response(figures.case_detail(case_pk))
-        case = get_case_for_user(request.user, case_pk)
-        return Response(figures.case_detail(case.pk))
+        return Response(figures.case_detail(readable_case(request.user, case_pk)))
 
 
 class OpenCasesView(StatsView):
