@@ -75,3 +75,14 @@ def test_other_units_and_non_officers_are_refused(asgi_server, live_people):
     with pytest.raises(InvalidStatus):
         connect(f"{asgi_server.ws}/ws/units/{org.patrol_unit.pk}/", origin=asgi_server.http,
                 open_timeout=10).close()
+
+
+def test_server_declines_permessage_deflate(asgi_server, live_people):
+    """The terminal offers compression (browsers do too); the server, started as in
+    production, declines it: a push is a ~1 KB frame, and compressing it cost the server
+    CPU on every push and ~35 KB of zlib state per connection (tests/live.py)."""
+    org, people, _ = live_people
+    with open_unit_ws(asgi_server, org.patrol_unit.pk, people.patrol) as ws:
+        assert "permessage-deflate" in ws.request.headers["Sec-WebSocket-Extensions"]
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
+        assert ws.protocol.extensions == []

@@ -140,9 +140,12 @@ def demo(argv: list[str]) -> int:
         say("loading the demo scenario (adds whatever is missing)")
         manage(env, "load_demo")
         manage(env, "collectstatic", "--noinput", "-v", "0")
+        # the server settings tests/live.py starts (and bench/push_latency.py measures);
+        # no permessage-deflate: see the note there
         web = sup.spawn("web", [PY, "-m", "uvicorn", "casework.asgi:application",
                                 "--host", "127.0.0.1", "--port", str(args.port),
-                                "--lifespan", "off"], env, logs / "web.log")
+                                "--lifespan", "off", "--ws-per-message-deflate", "false"],
+                        env, logs / "web.log")
         sup.spawn("worker", [PY, "-m", "celery", "-A", "casework", "worker", "-l", "INFO",
                              "--concurrency", "2", "-n", "demo@%h"], env, logs / "worker.log")
         sup.spawn("beat", [PY, "-m", "celery", "-A", "casework", "beat", "-l", "INFO",
