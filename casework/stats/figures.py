@@ -14,8 +14,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
 
+from casework.accounts.choices import UnitKind
 from casework.accounts.models import Unit
 from casework.core.errors import NotFound
 from casework.stats import colours
@@ -190,7 +192,8 @@ def _ranked_pays(scope: Scope, filters: Filters) -> bool:
         return False
     if filters.start is None and filters.end is None:
         return True
-    if filters.start and filters.end and (filters.end - filters.start).days < RANKED_FROM_DAYS:
+    if filters.start and ((filters.end or timezone.localdate()) - filters.start).days < (
+            RANKED_FROM_DAYS):
         return False   # a month or so: sorting it is cheap whatever the record holds
     [row] = _fetch(f"SELECT min(day) AS first, max(day) AS last FROM {AF}", [])
     if row["first"] is None:
@@ -210,8 +213,11 @@ def units(scope: Scope, filters: Filters, *, ordering: str = "") -> list[dict]:
     listed = scope.unit_queryset()
     if filters.unit is not None:
         listed = listed.filter(path__startswith=filters.unit.path)
-    listed = list(listed.order_by("path"))
-    county_of = counties(listed)
+    # the listed units and every county bureau (for the units' county names): one query
+    found = list(Unit.objects.filter(Q(pk__in=listed.values("pk"))
+                                     | Q(kind=UnitKind.COUNTY_BUREAU)).order_by("path"))
+    listed = [u for u in found if u.kind == UnitKind.PATROL]
+    county_of = counties(listed, [u for u in found if u.kind == UnitKind.COUNTY_BUREAU])
     out = []
     for unit in listed:
         row = rows.get(unit.pk) or {"received": 0, "captured": 0, "declined": 0,

@@ -141,10 +141,12 @@ def readable_case(user, case_pk) -> int:
     return get_case_for_user(user, case_pk).pk
 
 
-def counties(units=None) -> dict[int, Unit]:
+def counties(units=None, county_units=None) -> dict[int, Unit]:
     """unit id → the county bureau it belongs to (units above counties map to nothing),
-    for `units` (unit objects) or every unit."""
-    county_units = list(Unit.objects.filter(kind=UnitKind.COUNTY_BUREAU))
+    for `units` (unit objects) or every unit; `county_units`, when the caller has them,
+    saves reading them."""
+    if county_units is None:
+        county_units = list(Unit.objects.filter(kind=UnitKind.COUNTY_BUREAU))
     pairs = ([(u.pk, u.path) for u in units] if units is not None
              else Unit.objects.values_list("pk", "path"))
     out: dict[int, Unit] = {}
