@@ -326,6 +326,10 @@ def test_the_terminal_in_english(asgi_server, live_people, browser):
     ctx.close()
 
 
+def _no_network(route):
+    route.abort("internetdisconnected")
+
+
 def test_a_reload_without_network_still_shows_the_terminal_and_its_queue(
         asgi_server, live_people, browser, artifacts):
     """The service worker keeps the page and its files: reloaded while offline, the
@@ -343,7 +347,12 @@ def test_a_reload_without_network_still_shows_the_terminal_and_its_queue(
     card.locator(".t-ack").tap()
     expect(card).to_have_attribute("data-server-status", "acknowledged")
 
+    # Chromium's offline emulation does not hold for a page a service worker controls: a
+    # request the worker passes on to the network now and then got through (Playwright
+    # issue 2311; seen here once: the step reached the server while "offline"). The API
+    # is cut here as the network would be.
     term_ctx.set_offline(True)
+    term_ctx.route("**/api/**", _no_network)
     expect(term.locator("#conn")).to_have_attribute("data-state", "offline")
     card.locator(".t-step[data-to=en_route]").tap()
     expect(term.locator("#queue")).to_have_text("1 项操作待发送")
@@ -366,6 +375,7 @@ def test_a_reload_without_network_still_shows_the_terminal_and_its_queue(
     assert status_of(a.pk) == "acknowledged"
     term.screenshot(path=artifacts / "terminal-offline-reload-phone.png", full_page=True)
 
+    term_ctx.unroute("**/api/**", _no_network)
     term_ctx.set_offline(False)
     expect(term.locator("#conn")).to_have_attribute("data-state", "online")
     expect(term.locator("#queue")).to_be_hidden()
