@@ -13,6 +13,9 @@ import pytest
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from tests.factories import make_org, make_people, make_room  # noqa: E402
+from tests.flush import install as _install_fast_flush  # noqa: E402
+
+_install_fast_flush()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -30,6 +30,10 @@ def engine(request, settings):
     repository.delete_everything()
     yield request.param
     repository.delete_everything()
+    if request.param == "falkordb":
+        # the test's own graph goes (a long-lived development server would collect one per
+        # test)
+        driver.get_engine().delete_graph()
     driver.reset_engine()
 
 

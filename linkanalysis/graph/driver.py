@@ -33,6 +33,10 @@ class FalkorEngine:
     def ping(self) -> None:
         self._graph.query("RETURN 1")
 
+    def delete_graph(self) -> None:
+        """Remove the graph with its indexes (an emptied graph keeps both)."""
+        self._graph.delete()
+
     def _run(self, query: str, params: dict[str, Any] | None, read_only: bool,
              timeout_ms: int | None = None) -> list[dict]:
         if read_only:

@@ -57,7 +57,9 @@ class EvidenceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         item = services.view_evidence(actor=request.user, case_id=case_pk, evidence_id=pk)
         return Response(EvidenceSerializer(item).data)
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    # the file as it was uploaded, under the media type recorded for it (image/jpeg,
+    # audio/mp4, …; application/octet-stream when none was known)
+    @extend_schema(responses={(200, "*/*"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def download(self, request, case_pk=None, pk=None):
         item, handle = services.open_evidence_file(actor=request.user, case_id=case_pk,
