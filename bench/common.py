@@ -84,3 +84,25 @@ def git_rev() -> str:
                                        text=True).strip()
     except Exception:
         return "unknown"
+
+
+def investigator_with_case(unit_name: str, username: str, number_prefix: str, title: str):
+    """An investigator of a unit of their own (made on the first run) with a new case room
+    and an API token: (case, token)."""
+    import time
+    from datetime import UTC, datetime
+
+    from casework.accounts.choices import OrgRole, UnitKind
+    from casework.accounts.models import Unit, User
+    from casework.accounts.services import issue_api_token
+    from casework.rooms import services
+
+    unit = Unit.objects.filter(name=unit_name).first() or Unit.objects.add_root(
+        {"name": unit_name, "kind": UnitKind.COUNTY_BUREAU})
+    user, _ = User.objects.get_or_create(username=username, defaults={
+        "unit": unit, "org_role": OrgRole.INVESTIGATOR})
+    case = services.create_case(actor=user, number=f"{number_prefix}-{time.time_ns()}",
+                                title=title, category="theft",
+                                reported_at=datetime.now(UTC), owning_unit=user.unit)
+    _, token = issue_api_token(user=user)
+    return case, token

@@ -13,9 +13,8 @@ import argparse
 import json
 import os
 import time
-from datetime import UTC, datetime
 
-from common import git_rev, machine, use_bench_database
+from common import git_rev, investigator_with_case, machine, use_bench_database
 
 
 def fake_mp4(size: int) -> bytes:
@@ -38,20 +37,9 @@ def main() -> None:
     use_bench_database()
     import httpx
 
-    from casework.accounts.choices import OrgRole, UnitKind
-    from casework.accounts.models import Unit, User
-    from casework.accounts.services import issue_api_token
-    from casework.rooms import services
     from tests.live import start_asgi
 
-    unit = Unit.objects.filter(name="上传县局").first() or Unit.objects.add_root(
-        {"name": "上传县局", "kind": UnitKind.COUNTY_BUREAU})
-    user, _ = User.objects.get_or_create(username="uploader", defaults={
-        "unit": unit, "org_role": OrgRole.INVESTIGATOR})
-    case = services.create_case(actor=user, number=f"UPLOAD-{time.time_ns()}", title="上传",
-                                category="theft", reported_at=datetime.now(UTC),
-                                owning_unit=unit)
-    _, token = issue_api_token(user=user)
+    case, token = investigator_with_case("上传县局", "uploader", "UPLOAD", "上传")
     server = start_asgi()
     rows = []
     try:

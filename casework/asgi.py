@@ -6,6 +6,11 @@ import os
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casework.settings")
+# this process serves requests on threads of its own: pool its database connections
+# (settings.DB_POOL_MAX_SIZE; a server that sets it keeps its value), unless persistent
+# connections were asked for instead (the two exclude each other)
+if os.environ.get("DB_CONN_MAX_AGE", "0") in ("", "0"):
+    os.environ.setdefault("DB_POOL_MAX_SIZE", "4")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

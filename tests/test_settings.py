@@ -62,6 +62,13 @@ def test_bad_value_fails_at_start_with_a_clear_message(name, value, message):
     assert message in result.stderr, result.stderr[-500:]
 
 
+def test_a_pool_and_persistent_connections_exclude_each_other():
+    result = load_settings(DB_POOL_MAX_SIZE="4", DB_CONN_MAX_AGE="60")
+    assert result.returncode != 0
+    assert "DB_POOL_MAX_SIZE and DB_CONN_MAX_AGE exclude each other" in result.stderr
+    assert load_settings(DB_POOL_MAX_SIZE="4", DB_CONN_MAX_AGE="0").returncode == 0
+
+
 def test_env_example_lists_every_variable_the_settings_read():
     import re
 
