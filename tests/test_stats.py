@@ -10,6 +10,8 @@ from decimal import Decimal
 from statistics import median_low
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -398,6 +400,18 @@ def test_unit_day_sums_follow_saves_and_deletes(org):
     facts.rebuild()
     assert sums() == kept
 
+    # a case deleted with its assignments: their unit days recomputed once, together
+    gone = _case(county)
+    for hours in range(4):
+        _assignment(gone, unit, sent=ALARM + timedelta(days=1, hours=hours))
+        _assignment(gone, other, sent=ALARM + timedelta(days=2, hours=hours))
+    assert len(sums()) == 3
+    with CaptureQueriesContext(connection) as ran:
+        gone.delete()
+    assert sums() == kept
+    recomputed = [q for q in ran.captured_queries if "INSERT INTO stats_unitday" in q["sql"]]
+    assert len(recomputed) == 1
+
 
 def _nearest_rank(values: list[int], p: float) -> int | None:
     """The smallest value with at least a share p of the values at or below it."""
@@ -405,6 +419,18 @@ def _nearest_rank(values: list[int], p: float) -> int | None:
 
 
 # ---- who reads which figures -------------------------------------------------------------
+
+def test_menu_links_the_dashboard_for_leadership_and_administrators(client, people):
+    link = 'href="/dashboard/"'
+    for user, shown in ((people.leader, True), (make_user("chief", None, OrgRole.ADMIN), True),
+                        (people.lead, False), (people.patrol, False)):
+        client.force_login(user)
+        home = client.get("/")
+        assert home.status_code == 200
+        assert (link in home.content.decode()) is shown, user.username
+        # the page itself opens for everyone signed in, on their own scope
+        assert client.get("/dashboard/").status_code == 200
+
 
 def test_leadership_reads_its_units_and_below(api, org, people):
     from tests.factories import make_room

@@ -522,7 +522,10 @@ ANALYZED = ["accounts_unit", "dispatch_instruction", "dispatch_assignment", "dis
             "dispatch_recovery",
             "rooms_case", "evidence_evidenceitem", "evidence_custodyentry", "entities_entity",
             "entities_caseentity", "entities_link", "core_graphoutbox", "rooms_membership",
-            "rooms_caseuserobjectpermission"]
+            "rooms_caseuserobjectpermission",
+            # the per-unit medians are read off index-only scans of these (the visibility
+            # map); unvacuumed, every entry is a heap fetch: 1.5 s instead of 0.3 s
+            "stats_casefact", "stats_assignmentfact", "stats_unitday"]
 
 
 def vacuum_analyze(progress: Progress, report: Report) -> None:

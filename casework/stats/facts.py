@@ -130,17 +130,36 @@ def refresh_cases(case_ids: Iterable[int]) -> None:
         cur.execute(_CASE_SQL.format(where="c.id = ANY(%s)"), [ids])
 
 
-# The counts of AssignmentFact per unit, day and drill flag (UnitDay), recomputed for the
-# (unit, day) pairs given; a pair left without facts loses its rows.
-_UNIT_DAY_COUNTS = """
-    count(*) FILTER (WHERE f.counted), count(*) FILTER (WHERE f.captured),
-    count(*) FILTER (WHERE f.status = 'declined'), count(*) FILTER (WHERE f.cancelled),
-    count(*) FILTER (WHERE f.counted AND f.ack_in_time),
-    count(*) FILTER (WHERE f.captured AND f.complete_s IS NOT NULL),
-    count(*) FILTER (WHERE f.counted AND f.ack_s IS NOT NULL),
-    count(*) FILTER (WHERE f.counted AND f.arrive_s IS NOT NULL)"""
-_UNIT_DAY_COLUMNS = """unit_id, day, drill, received, captured, declined, cancelled,
-    acknowledged_in_time, n_capture, n_ack, n_arrive"""
+# What a unit is counted for, over its assignment facts: (name, the facts it counts). The
+# per-unit table and the dashboard's work figures (casework.stats.figures) count these, and
+# UnitDay keeps them per unit and day.
+ASSIGNMENT_COUNTS = (
+    ("received", "counted"),
+    ("captured", "captured"),
+    ("declined", "status = 'declined'"),
+    ("cancelled", "cancelled"),
+    ("acknowledged_in_time", "counted AND ack_in_time"),
+)
+# UnitDay also keeps how many times each nearest-rank figure is taken over (figures._RANKS)
+RANK_COUNTS = (
+    ("n_capture", "captured AND complete_s IS NOT NULL"),
+    ("n_ack", "counted AND ack_s IS NOT NULL"),
+    ("n_arrive", "counted AND arrive_s IS NOT NULL"),
+)
+
+
+def count_columns(counts) -> str:
+    """SELECT columns counting the facts of each (name, condition)."""
+    return ",\n    ".join(f"count(*) FILTER (WHERE {cond}) AS {name}" for name, cond in counts)
+
+
+# UnitDay recomputed for the (unit, day) pairs given; a pair left without facts loses its
+# rows.
+_UNIT_DAY_COUNTS = count_columns(ASSIGNMENT_COUNTS + RANK_COUNTS)
+_UNIT_DAY_COLUMNS = ", ".join(
+    ("unit_id", "day", "drill", *(name for name, _ in ASSIGNMENT_COUNTS + RANK_COUNTS)))
+_UNIT_DAY_UPDATE = ", ".join(
+    f"{name} = excluded.{name}" for name, _ in ASSIGNMENT_COUNTS + RANK_COUNTS)
 _UNIT_DAY_SQL = f"""
 WITH keys AS (SELECT DISTINCT k.unit_id, k.day
               FROM unnest(%s::bigint[], %s::date[]) AS k(unit_id, day)),
@@ -153,11 +172,7 @@ gone AS (DELETE FROM {UnitDay._meta.db_table} u USING keys k
            AND NOT EXISTS (SELECT 1 FROM sums s WHERE s.unit_id = u.unit_id
                            AND s.day = u.day AND s.drill = u.drill))
 INSERT INTO {UnitDay._meta.db_table} ({_UNIT_DAY_COLUMNS}) SELECT * FROM sums
-ON CONFLICT (unit_id, day, drill) DO UPDATE SET
-    received = excluded.received, captured = excluded.captured,
-    declined = excluded.declined, cancelled = excluded.cancelled,
-    acknowledged_in_time = excluded.acknowledged_in_time, n_capture = excluded.n_capture,
-    n_ack = excluded.n_ack, n_arrive = excluded.n_arrive
+ON CONFLICT (unit_id, day, drill) DO UPDATE SET {_UNIT_DAY_UPDATE}
 """
 _UNIT_DAY_REBUILD = f"""
 INSERT INTO {UnitDay._meta.db_table} ({_UNIT_DAY_COLUMNS})
@@ -179,12 +194,12 @@ def refresh_assignments(assignment_ids: Iterable[int]) -> None:
     if not ids:
         return
     with connection.cursor() as cur:
-        cur.execute(f"SELECT unit_id, day FROM {AssignmentFact._meta.db_table} "
-                    "WHERE assignment_id = ANY(%s)", [ids])
-        before = cur.fetchall()
+        # an assignment keeps its unit and its sending time (dispatch.services: a
+        # reassignment is a new assignment), so the days the facts land on are the only
+        # ones whose sums change
         cur.execute(_ASSIGNMENT_SQL.format(where="a.id = ANY(%s)")
                     + " RETURNING f.unit_id, f.day", [ids])
-        refresh_unit_days([*before, *cur.fetchall()])
+        refresh_unit_days(cur.fetchall())
 
 
 def day_of(moment) -> date:

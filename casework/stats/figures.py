@@ -12,15 +12,16 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
-from django.db.models import Q
 from django.utils import timezone
 
 from casework.accounts.choices import UnitKind
 from casework.accounts.models import Unit
 from casework.core.errors import NotFound
 from casework.stats import colours
+from casework.stats.facts import ASSIGNMENT_COUNTS, RANK_COUNTS, count_columns
 from casework.stats.scope import Filters, Scope, counties
 
 CF = "stats_casefact"
@@ -45,13 +46,7 @@ _CASE_AGG = """
 """
 
 # the assignment columns of every unit-level aggregate (drills filtered by the caller)
-_ASSIGNMENT_COUNTS = """
-    count(*) FILTER (WHERE counted) AS received,
-    count(*) FILTER (WHERE captured) AS captured,
-    count(*) FILTER (WHERE status = 'declined') AS declined,
-    count(*) FILTER (WHERE cancelled) AS cancelled,
-    count(*) FILTER (WHERE counted AND ack_in_time) AS acknowledged_in_time"""
-_ASSIGNMENT_AGG = _ASSIGNMENT_COUNTS + """,
+_ASSIGNMENT_AGG = count_columns(ASSIGNMENT_COUNTS) + """,
     percentile_disc(0.5) WITHIN GROUP (ORDER BY complete_s) FILTER (WHERE captured)
         AS median_capture_s,
     percentile_disc(0.9) WITHIN GROUP (ORDER BY complete_s) FILTER (WHERE captured)
@@ -79,9 +74,7 @@ SELECT n.*, {at_ranks} FROM (
     SELECT unit_id, {counts} FROM {UD} WHERE {where} AND NOT drill GROUP BY unit_id) n"""
 # the counts, from the sums per unit and day (models.UnitDay)
 _UNIT_DAY_SUMS = ", ".join(
-    f"sum({c})::int AS {c}" for c in ("received", "captured", "declined", "cancelled",
-                                      "acknowledged_in_time", "n_capture", "n_ack",
-                                      "n_arrive"))
+    f"sum({name})::int AS {name}" for name, _ in ASSIGNMENT_COUNTS + RANK_COUNTS)
 # (output column, time column, the rows it is over, p, the count of those rows)
 _RANKS = (("median_capture_s", "complete_s", "captured", 0.5, "n_capture"),
           ("p90_capture_s", "complete_s", "captured", 0.9, "n_capture"),
@@ -97,6 +90,15 @@ def rate(part, whole) -> float | None:
     if not whole:
         return None
     return float(round(Decimal(part) * 100 / Decimal(whole), 2))
+
+
+class _UnitRow(NamedTuple):
+    pk: int
+    path: str
+    kind: str
+    call_sign: str
+    name: str
+    name_en: str
 
 
 def _fetch(sql: str, params: list) -> list[dict]:
@@ -210,12 +212,13 @@ def units(scope: Scope, filters: Filters, *, ordering: str = "") -> list[dict]:
     a figure's name, "-" first for descending; units without that figure come last."""
     rows = (_unit_rows_ranked if _ranked_pays(scope, filters) else _unit_rows_sorted)(
         scope, filters)
-    listed = scope.unit_queryset()
-    if filters.unit is not None:
-        listed = listed.filter(path__startswith=filters.unit.path)
-    # the listed units and every county bureau (for the units' county names): one query
-    found = list(Unit.objects.filter(Q(pk__in=listed.values("pk"))
-                                     | Q(kind=UnitKind.COUNTY_BUREAU)).order_by("path"))
+    # the listed units and every county bureau (for the units' county names): one query,
+    # in SQL (the ORM's compiling of it cost more than running it)
+    where, params = scope.units_where(filters)
+    found = [_UnitRow(**row) for row in _fetch(
+        f"SELECT id AS pk, path, kind, call_sign, name, name_en FROM accounts_unit "
+        f"WHERE kind = %s OR (kind = %s AND {where}) ORDER BY path",
+        [UnitKind.COUNTY_BUREAU, UnitKind.PATROL, *params])]
     listed = [u for u in found if u.kind == UnitKind.PATROL]
     county_of = counties(listed, [u for u in found if u.kind == UnitKind.COUNTY_BUREAU])
     out = []

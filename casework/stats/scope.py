@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db.models.expressions import RawSQL
+
 from casework.accounts.choices import OrgRole, UnitKind
 from casework.accounts.models import Unit
 from casework.accounts.selectors import units_visible_to
@@ -84,16 +86,26 @@ class Scope:
             params.append(filters.category)
         return " AND ".join(sql), params
 
+    def units_where(self, filters: Filters | None = None) -> tuple[str, list]:
+        """A condition on accounts_unit: every unit of the scope (under the filter's unit,
+        if any)."""
+        sql, params = ["true"], []
+        if self.unit_prefix is not None:
+            sql.append("accounts_unit.path LIKE %s")
+            params.append(self.unit_prefix + "%")
+        if self.unit_id is not None:
+            sql.append("accounts_unit.id = %s")
+            params.append(self.unit_id)
+        if filters is not None and filters.unit is not None:
+            sql.append("accounts_unit.path LIKE %s")
+            params.append(filters.unit.path + "%")
+        return " AND ".join(sql), params
+
     def units_queryset(self, filters: Filters | None = None):
         """Every unit of the scope (under the filter's unit, if any)."""
-        qs = Unit.objects.all()
-        if self.unit_prefix is not None:
-            qs = qs.filter(path__startswith=self.unit_prefix)
-        if self.unit_id is not None:
-            qs = qs.filter(pk=self.unit_id)
-        if filters is not None and filters.unit is not None:
-            qs = qs.filter(path__startswith=filters.unit.path)
-        return qs
+        where, params = self.units_where(filters)
+        return Unit.objects.filter(
+            pk__in=RawSQL(f"SELECT id FROM accounts_unit WHERE {where}", params))  # noqa: S611
 
     def unit_queryset(self):
         """The units whose rows the per-unit table lists."""
@@ -111,6 +123,14 @@ def scope_for(user) -> Scope:
     query = visible_cases(user).values("pk").query
     sql, params = query.sql_with_params()
     return Scope(cases_sql=(sql, list(params)), label="own rooms")
+
+
+def dashboard_in_menu(user) -> bool:
+    """Whether the menu links to the dashboard: leadership's and administrators' page.
+    Anyone signed in may open it and reads their own scope (scope_for); the menu of an
+    investigator or a patrol officer is kept to their work."""
+    return bool(user.is_authenticated and (
+        user.is_superuser or user.org_role in (OrgRole.LEADERSHIP, OrgRole.ADMIN)))
 
 
 def filter_units(user, scope) -> list[Unit]:

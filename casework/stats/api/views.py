@@ -29,10 +29,10 @@ class FiltersIn(serializers.Serializer):
     category = serializers.ChoiceField(choices=Category.choices, required=False)
 
     def validate_unit(self, value):
-        unit = Unit.objects.filter(pk=value).first()
-        if unit is None:
-            raise serializers.ValidationError("No such unit.")
-        return unit
+        try:
+            return Unit.objects.get(pk=value)
+        except Unit.DoesNotExist:
+            raise serializers.ValidationError("No such unit.") from None
 
     def validate(self, attrs):
         if attrs.get("from") and attrs.get("to") and attrs["from"] > attrs["to"]:
