@@ -347,10 +347,11 @@ def test_a_reload_without_network_still_shows_the_terminal_and_its_queue(
     card.locator(".t-ack").tap()
     expect(card).to_have_attribute("data-server-status", "acknowledged")
 
-    # Chromium's offline emulation does not hold for a page a service worker controls: a
-    # request the worker passes on to the network now and then got through (Playwright
-    # issue 2311; seen here once: the step reached the server while "offline"). The API
-    # is cut here as the network would be.
+    # Chromium's offline emulation (and a context route) does not hold for a page a
+    # service worker controls: a request the worker passes on to the network now and then
+    # got through (Playwright issue 2311; seen here twice: the queued step reached the
+    # server while "offline", once with the route in place). The terminal therefore sends
+    # nothing while the device says it is offline; the route cuts whatever else might go.
     term_ctx.set_offline(True)
     term_ctx.route("**/api/**", _no_network)
     expect(term.locator("#conn")).to_have_attribute("data-state", "offline")

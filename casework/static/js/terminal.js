@@ -441,6 +441,9 @@
   async function flush() {
     clearTimeout(flushTimer); flushTimer = null;
     if (flushing || !token || !me) return;
+    // the device says it has no network: nothing is tried and no retry backs off; the
+    // "online" event flushes the queue
+    if (navigator.onLine === false) return;
     flushing = true;
     try {
       while (queue.length && token) {
