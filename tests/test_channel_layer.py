@@ -6,6 +6,7 @@ commit order."""
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -70,6 +71,46 @@ def test_batched_sends_keep_each_groups_order_and_lose_nothing():
 
     got = on_own_loop(go)
     assert all(got[g] == list(range(40)) for g in groups), got
+
+
+def test_one_calls_messages_to_a_process_are_one_entry():
+    """What one call sends to one server process's key is one sorted-set entry (a bundle,
+    in order); two consumers of one group in that process each get the message, and a
+    general channel (no "!") still gets its own entry, as upstream's."""
+    sender, receiver = another_process_layer(), another_process_layer()
+    tag = uuid.uuid4().hex[:8]
+    groups = [f"t{tag}.u{i}" for i in range(300)]
+    general = f"t{tag}.general"
+
+    async def go():
+        channels = {g: await receiver.new_channel() for g in groups}
+        twin = await receiver.new_channel()
+        for g, c in channels.items():
+            await receiver.group_add(g, c)
+        await receiver.group_add(groups[0], twin)
+        await receiver.group_add(groups[1], general)
+        await sender.group_send_many([(g, {"type": "x", "n": i}) for i, g in enumerate(groups)]
+                                     + [(groups[0], {"type": "x", "n": -1})])
+        local = receiver.non_local_name(twin)
+        redis = receiver.connection(receiver.consistent_hash(local))
+        entries = await redis.zcard(receiver.prefix + local)
+        got = {g: [(await asyncio.wait_for(receiver.receive(c), 5))["n"]] for g, c in
+               channels.items()}
+        got[groups[0]].append((await asyncio.wait_for(receiver.receive(channels[groups[0]]),
+                                                      5))["n"])
+        twin_got = [(await asyncio.wait_for(receiver.receive(twin), 5))["n"] for _ in range(2)]
+        general_got = (await asyncio.wait_for(receiver.receive(general), 5))["n"]
+        for g, c in channels.items():
+            await receiver.group_discard(g, c)
+        await receiver.group_discard(groups[0], twin)
+        await receiver.group_discard(groups[1], general)
+        return entries, got, twin_got, general_got
+
+    entries, got, twin_got, general_got = on_own_loop(go)
+    assert entries == 1
+    assert got[groups[0]] == [0, -1] and twin_got == [0, -1]
+    assert all(got[g] == [i] for i, g in enumerate(groups) if i)
+    assert general_got == 1
 
 
 def test_a_group_across_processes_reaches_every_member():
@@ -148,7 +189,7 @@ def test_events_after_commit_arrive_in_commit_order(transactional_db):
     flush_events(10)
 
     async def drain(channel, count):
-        return [(await asyncio.wait_for(layer.receive(channel), 10))["event"]["n"]
+        return [json.loads((await asyncio.wait_for(layer.receive(channel), 10))["text"])["n"]
                 for _ in range(count)]
 
     for g, c in channels.items():

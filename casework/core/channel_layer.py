@@ -10,12 +10,16 @@ Why a subclass (bench/push_latency.py, one instruction to 1,000 units at once):
   moves it and the next ones, in order, to the in-flight backup — and puts each in its
   consumer's buffer in the order popped; a consumer only waits on its own buffer.
 - `group_send_many` sends many group messages in two round trips per shard (one script
-  reads the groups' members, one adds every message) instead of four each.
+  reads the groups' members, one adds every message) instead of four each, and everything
+  it sends to one server process's key goes as one entry, a bundle of the messages in
+  order: a thousand units' pushes to one uvicorn process are a few sorted-set entries,
+  not a thousand, for Redis to add and for the process to pop and decode.
   casework/core/publish.py sends after-commit events through it.
 
 What upstream guarantees still holds: a receive cancelled mid-pop leaves the popped
 messages in the backup, put back at the next pop; messages to one key keep the order they
-were sent in (strictly increasing scores); expiry and capacity work as upstream's.
+were sent in (strictly increasing scores); expiry works as upstream's. Capacity counts
+entries, as upstream's, so a bundle counts once (and is refused whole at capacity).
 
 The blocking pop is 2 s: redis-py 8 reads with a 5 s socket timeout by default, and
 upstream's 5 s BZPOPMIN let the reply come after the read gave up ("Timeout reading": the
@@ -80,6 +84,9 @@ return over
 """
 
 _SCORE_STEP = 0.000001
+# An entry carrying many messages for a process's consumers, in order: {_BUNDLE: [[channels,
+# message], …]}. Only this layer writes and reads it, on process-local keys.
+_BUNDLE = "__casework_bundle__"
 
 
 class _PumpFailed:
@@ -175,7 +182,7 @@ class RedisChannelLayer(_RedisChannelLayer):
         except BaseException:
             self.receive_clean_locks.release(key)
             raise
-        return [m for m in (self._unpack(real, raw) for raw in members) if m]
+        return [m for raw in members for m in self._unpack(real, raw)]
 
     async def _take(self, index, key, backup) -> list[bytes]:
         connection = self.connection(index)
@@ -189,14 +196,17 @@ class RedisChannelLayer(_RedisChannelLayer):
                                      self.receive_batch - 1)
         return [member, *more[0::2]]
 
-    def _unpack(self, channel, raw):
+    def _unpack(self, channel, raw) -> list[tuple]:
+        """[(channel or channels, message), …] of one entry: a message, or a bundle."""
         try:
             message = self.deserialize(raw)
         except Exception:   # one bad message must not stop the process's consumers
             log.exception("undecodable channel-layer message dropped")
-            return None
+            return []
+        if _BUNDLE in message:
+            return [(channels, body) for channels, body in message[_BUNDLE]]
         target = message.pop("__asgi_channel__", channel)
-        return target, message
+        return [(target, message)]
 
     # -- sending --------------------------------------------------------------------------
 
@@ -212,30 +222,47 @@ class RedisChannelLayer(_RedisChannelLayer):
             assert isinstance(message, dict) and "__asgi_channel__" not in message
         now = time.time()
         members = await self._members({group for group, _ in sends}, now)
-        # per shard: its keys (numbered from 1, as Lua counts), and for each message its
-        # key's number and the payload
+        # per shard: its keys (numbered from 1, as Lua counts) with their capacities, and
+        # the payloads with their keys' numbers. A server process's consumers share one key
+        # ("specific.<client>!"): everything this call sends there is one bundle, one
+        # entry (_BUNDLE); a general channel's key gets each message, as upstream.
         per_shard = collections.defaultdict(lambda: ({}, [], [], []))
+        bundles: dict[str, list] = {}
         for group, message in sends:
-            by_connection, payloads, capacities = self._map_channel_keys_to_connection(
-                members[group], message)
-            for index, keys in by_connection.items():
-                numbers, caps, which, shard_payloads = per_shard[index]
-                for key in keys:
-                    if key not in numbers:
-                        numbers[key] = len(numbers) + 1
-                        caps.append(str(capacities[key]))
-                    which.append(str(numbers[key]))
-                    shard_payloads.append(payloads[key])
+            by_key: dict[str, list[str]] = {}
+            for channel in members[group]:
+                local = "!" in channel
+                key = self.prefix + (self.non_local_name(channel) if local else channel)
+                if not local:
+                    self._add_payload(per_shard, key, channel,
+                                      {**message, "__asgi_channel__": [channel]})
+                    continue
+                by_key.setdefault(key, []).append(channel)
+            for key, channels in by_key.items():
+                if key not in bundles:
+                    bundles[key] = []
+                    self._add_payload(per_shard, key, channels[0], bundles[key])
+                bundles[key].append([channels, message])
         total = sum(len(payloads) for _, _, _, payloads in per_shard.values())
         first = max(now, self._last_score + _SCORE_STEP)
         self._last_score = first + total * _SCORE_STEP
         cutoff = int(now) - int(self.expiry)
         for index, (numbers, caps, which, payloads) in per_shard.items():
+            packed = [self.serialize({_BUNDLE: p}) if isinstance(p, list) else self.serialize(p)
+                      for p in payloads]
             over = await self.connection(index).eval(
                 _ADD_MANY, len(numbers), *numbers, ",".join(which), ",".join(caps),
-                repr(first), cutoff, int(self.expiry), *payloads)
+                repr(first), cutoff, int(self.expiry), *packed)
             if over:
-                log.warning("%s of %s group messages over capacity", over, len(payloads))
+                log.warning("%s of %s channel-layer entries over capacity", over, len(packed))
+
+    def _add_payload(self, per_shard, key, channel, payload) -> None:
+        numbers, caps, which, payloads = per_shard[self.consistent_hash(key[len(self.prefix):])]
+        if key not in numbers:
+            numbers[key] = len(numbers) + 1
+            caps.append(str(self.get_capacity(channel)))
+        which.append(str(numbers[key]))
+        payloads.append(payload)
 
     async def _members(self, groups, now) -> dict[str, list[str]]:
         by_shard = collections.defaultdict(list)

@@ -15,6 +15,7 @@ import threading
 import time
 from typing import Any
 
+import orjson
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -32,7 +33,9 @@ class _Sender:
     thousand (bench/push_latency.py), and every group's events keep their commit order.
     """
 
-    BATCH = 250
+    # The first batch of a drain is small so the servers start handing out while the rest
+    # is still being written; each next one doubles, up to BATCH.
+    FIRST_BATCH, BATCH = 32, 256
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
@@ -40,6 +43,7 @@ class _Sender:
         self._thread: threading.Thread | None = None
         self._outbox: list[tuple[str, dict[str, Any]]] = []
         self._drain_future: concurrent.futures.Future | None = None
+        self._batch = self.FIRST_BATCH
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
         """Under self._guard."""
@@ -54,19 +58,22 @@ class _Sender:
             self._drain_future = None
         return self._loop
 
-    def send(self, group: str, payload: dict[str, Any]) -> None:
+    def send(self, group: str, message: dict[str, Any]) -> None:
         with self._guard:
             loop = self._running_loop()
-            self._outbox.append((group, payload))
+            self._outbox.append((group, message))
             if self._drain_future is None:
                 self._drain_future = asyncio.run_coroutine_threadsafe(self._drain(), loop)
 
     def _take(self) -> list[tuple[str, dict[str, Any]]]:
         with self._guard:
-            batch = self._outbox[:self.BATCH]
-            del self._outbox[:self.BATCH]
-            if not batch:
+            batch = self._outbox[:self._batch]
+            del self._outbox[:self._batch]
+            if batch:
+                self._batch = min(self.BATCH, 2 * self._batch)
+            else:
                 self._drain_future = None   # the next send starts a new drain
+                self._batch = self.FIRST_BATCH
             return batch
 
     async def _drain(self) -> None:
@@ -82,16 +89,15 @@ class _Sender:
             if not finished:   # cancelled (the loop is going away): let a send start anew
                 with self._guard:
                     self._drain_future = None
+                    self._batch = self.FIRST_BATCH
 
     @staticmethod
     async def _send_batch(batch: list[tuple[str, dict[str, Any]]]) -> None:
         layer = get_channel_layer()
-        messages = [(group, {"type": "casework.event", "event": payload})
-                    for group, payload in batch]
         if hasattr(layer, "group_send_many"):
-            await layer.group_send_many(messages)
+            await layer.group_send_many(batch)
         else:   # another layer (settings may name one): one send at a time, in order
-            for group, message in messages:
+            for group, message in batch:
                 await layer.group_send(group, message)
 
     def flush(self, timeout: float = 5.0) -> None:
@@ -112,9 +118,23 @@ atexit.register(_sender.flush)
 os.register_at_fork(after_in_child=lambda: setattr(_sender, "_guard", threading.Lock()))
 
 
+def event_message(payload: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer message of an event: its JSON text, encoded once for every
+    socket that forwards it (a consumer sends `text` as it is: one commit to a thousand
+    units' terminals is a thousand frames from one server process), and its type for the
+    consumers that act on some events."""
+    return {"type": "casework.event", "event_type": payload.get("type"),
+            "text": orjson.dumps(payload).decode()}
+
+
 def send_event_on_commit(group: str, payload: dict[str, Any]) -> None:
-    """Send `payload` to a channel-layer group once the current transaction commits."""
-    transaction.on_commit(lambda: _sender.send(group, payload))
+    """Send `payload` to a channel-layer group once the current transaction commits.
+
+    Encoded now, inside the transaction: an event that cannot be sent fails the change
+    that made it instead of being lost after commit, and the commit's callbacks only hand
+    ready messages to the sender."""
+    message = event_message(payload)
+    transaction.on_commit(lambda: _sender.send(group, message))
 
 
 def flush_events(timeout: float = 5.0) -> None:

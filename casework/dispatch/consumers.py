@@ -74,5 +74,5 @@ class UnitConsumer(AsyncWebsocketConsumer):
     async def _send(self, payload: dict) -> None:
         await self.send(text_data=json.dumps(payload, ensure_ascii=False))
 
-    async def casework_event(self, event):
-        await self._send(event["event"])
+    async def casework_event(self, message):
+        await self.send(text_data=message["text"])   # encoded once by the sender

@@ -105,11 +105,14 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return await database_sync_to_async(personalise_series_alert)(payload, self.user)
         return payload
 
-    async def casework_event(self, event):
-        payload = await self._for_me(event["event"])
+    async def casework_event(self, message):
+        kind = message["event_type"]
+        if kind not in ("series.alert", "member.removed"):
+            await self.send(text_data=message["text"])   # encoded once by the sender
+            return
+        payload = await self._for_me(json.loads(message["text"]))
         await self.send(text_data=json.dumps(payload, ensure_ascii=False))
-        removed = payload.get("type") == "member.removed"
-        if removed and (payload.get("user") or {}).get("id") == self.user.pk:
+        if kind == "member.removed" and (payload.get("user") or {}).get("id") == self.user.pk:
             # a removed member may still be leadership of the owning unit: ask again
             if not await self._may_open():
                 await self.close(code=4403)
