@@ -52,6 +52,8 @@ check: $(STAMP) lint-cypher
 	$(BIN)/lint-imports
 	$(CHECK_ENV) $(BIN)/python manage.py check --fail-level WARNING
 	$(CHECK_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
+	@# the API schema the fuzzer and clients read: no guessed type, no clashing name
+	$(CHECK_ENV) $(BIN)/python manage.py spectacular --fail-on-warn --validate --file /dev/null
 
 # Benchmarks at the sizes the issues name (minutes; not part of `make test`).
 bench: $(STAMP)

@@ -306,6 +306,12 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "casework.rooms.choices.CaseStatus",
         "UnitStatusEnum": "casework.accounts.choices.UnitStatus",
+        # several fields are called "kind" or "role": name each choice set for what it is
+        "EvidenceKindEnum": "casework.evidence.choices.EvidenceKind",
+        "EntityKindEnum": "casework.entities.choices.EntityKind",
+        "LinkKindEnum": "casework.entities.choices.LinkKind",
+        "ImportKindEnum": "casework.entities.choices.ImportKind",
+        "RoomRoleEnum": "casework.rooms.choices.RoomRole",
     },
 }
 

@@ -129,7 +129,7 @@ class ExpandView(APIView):
         OpenApiParameter("types", str, description="comma-separated link types"),
         OpenApiParameter("since", str), OpenApiParameter("until", str),
         OpenApiParameter("limit", int, description="1–1000 links (default 200)"),
-    ], responses=serializers.DictField())
+    ], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         params = request.query_params
         types = [t.strip().upper() for t in params.get("types", "").split(",") if t.strip()]
@@ -148,7 +148,7 @@ class PathsView(APIView):
         OpenApiParameter("source", int, required=True),
         OpenApiParameter("target", int, required=True),
         OpenApiParameter("max_depth", int, description="1–6 (default 6)"),
-    ], responses=serializers.DictField())
+    ], responses=OpenApiTypes.OBJECT)
     def get(self, request):
         params = request.query_params
         return Response(services.paths_for(
@@ -182,7 +182,7 @@ class SeriesView(APIView):
 class GroupsView(APIView):
     """Gangs: Louvain groups over the room's network and its open series cases."""
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, case_pk):
         return Response(services.groups_for(user=request.user, case_id=case_pk))
 
@@ -192,7 +192,7 @@ class DeepDigView(APIView):
     `from`, comma-separated entity ids of the room) not yet in the case."""
 
     @extend_schema(parameters=[OpenApiParameter("from", str)],
-                   responses=serializers.DictField())
+                   responses=OpenApiTypes.OBJECT)
     def get(self, request, case_pk):
         raw = request.query_params.get("from", "")
         try:

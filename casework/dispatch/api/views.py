@@ -3,6 +3,7 @@ recoveries. Translate HTTP to service calls and back."""
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError as DRFValidationError
@@ -119,7 +120,7 @@ class CaseInstructionsView(APIView):
 
     parser_classes = [JSONParser]
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, case_pk):
         case = get_case_for_user(request.user, case_pk)
         items = (Instruction.objects.filter(case=case)
@@ -128,7 +129,7 @@ class CaseInstructionsView(APIView):
                  .order_by("-id")[:200])
         return Response({"results": [instruction_out(i) for i in items]})
 
-    @extend_schema(request=InstructionIn, responses={201: serializers.DictField()})
+    @extend_schema(request=InstructionIn, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, case_pk):
         data = _valid(InstructionIn, request.data)
         instruction = services.issue_instruction(actor=request.user, case_id=case_pk, **data)
@@ -151,13 +152,13 @@ class InstructionView(APIView):
     """One instruction: visible to whoever may open its room, and to the officers of a
     unit it was sent to."""
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         return Response(instruction_out(_instruction_for(request.user, pk)))
 
 
 class InstructionCancelView(APIView):
-    @extend_schema(request=None, responses=serializers.DictField())
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         instruction = services.cancel_instruction(actor=request.user, instruction_id=pk)
         return Response(instruction_out(instruction))
@@ -173,7 +174,7 @@ def assignment_out(a: Assignment) -> dict:
 class AssignmentAckView(APIView):
     """The unit acknowledges (repeating it returns the same)."""
 
-    @extend_schema(request=AckIn, responses=serializers.DictField())
+    @extend_schema(request=AckIn, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         data = _valid(AckIn, request.data)
         a = services.transition(actor=request.user, assignment_id=pk, status="acknowledged",
@@ -185,7 +186,7 @@ class AssignmentStatusView(APIView):
     """The unit reports en route / on scene / completed (with `result`) / declined (with
     `reason`) / delivered. 409 when the status cannot follow the current one."""
 
-    @extend_schema(request=StatusIn, responses=serializers.DictField())
+    @extend_schema(request=StatusIn, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         data = _valid(StatusIn, request.data)
         a = services.transition(actor=request.user, assignment_id=pk, **data)
@@ -195,7 +196,7 @@ class AssignmentStatusView(APIView):
 class AssignmentReassignView(APIView):
     """The room gives the instruction to another unit (this assignment is cancelled)."""
 
-    @extend_schema(request=ReassignIn, responses={201: serializers.DictField()})
+    @extend_schema(request=ReassignIn, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, pk):
         data = _valid(ReassignIn, request.data)
         a = services.reassign(actor=request.user, assignment_id=pk, unit_id=data["unit"])
@@ -205,7 +206,7 @@ class AssignmentReassignView(APIView):
 class UnitPositionView(APIView):
     """A terminal reports its unit's position."""
 
-    @extend_schema(request=PositionIn, responses=serializers.DictField())
+    @extend_schema(request=PositionIn, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         data = _valid(PositionIn, request.data)
         unit = services.update_position(actor=request.user, unit_id=pk, **data)
@@ -216,7 +217,7 @@ class UnitPositionView(APIView):
 class UnitAssignmentsView(APIView):
     """The unit's open assignments (its officers' terminal) and its last event id."""
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk):
         assignments, last_event_id = selectors.terminal_assignments(request.user, pk)
         return Response({"results": [events.for_terminal(a) for a in assignments],
@@ -239,7 +240,7 @@ class AssignmentPhotosView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(request={"multipart/form-data": PhotoIn}, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: serializers.DictField()})
+                   responses={201: OpenApiTypes.OBJECT})
     def post(self, request, pk):
         data = _valid(PhotoIn, request.data)
         item = photos.add_assignment_photo(actor=request.user, assignment_id=pk,
@@ -255,7 +256,7 @@ class SuggestUnitsView(APIView):
 
     @extend_schema(parameters=[OpenApiParameter("lat", float, required=True),
                                OpenApiParameter("lon", float, required=True)],
-                   responses=serializers.DictField())
+                   responses=OpenApiTypes.OBJECT)
     def get(self, request, case_pk):
         case = get_case_for_user(request.user, case_pk, CasePerm.DISPATCH)
         try:
@@ -274,7 +275,7 @@ class CaseDispatchUnitsView(APIView):
     """The patrol units this room may dispatch, with status and last known position (the
     room's map and the issue form). Whoever may open the room sees them."""
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, case_pk):
         case = get_case_for_user(request.user, case_pk)
         units = selectors.dispatchable_units(case).order_by("call_sign", "id")[:1000]
@@ -295,13 +296,13 @@ class CaseArrestsView(APIView):
     """GET: the room's arrests. POST: record one (room members; a patrol officer under
     their unit's assignment)."""
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, case_pk):
         case = get_case_for_user(request.user, case_pk)
         return Response({"results": [arrest_out(a) for a in case.arrests.all()]})
 
     @extend_schema(request=ArrestIn, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: serializers.DictField()})
+                   responses={201: OpenApiTypes.OBJECT})
     def post(self, request, case_pk):
         data = _valid(ArrestIn, request.data)
         arrest = services.record_arrest(actor=request.user, case_id=case_pk,
@@ -310,7 +311,7 @@ class CaseArrestsView(APIView):
 
 
 class CaseRecoveriesView(APIView):
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, case_pk):
         case = get_case_for_user(request.user, case_pk)
         return Response({"results": [
@@ -319,7 +320,7 @@ class CaseRecoveriesView(APIView):
             for r in Recovery.objects.filter(case=case)]})
 
     @extend_schema(request=RecoveryIn, parameters=[IDEMPOTENCY_KEY],
-                   responses={201: serializers.DictField()})
+                   responses={201: OpenApiTypes.OBJECT})
     def post(self, request, case_pk):
         data = _valid(RecoveryIn, request.data)
         recovery = services.record_recovery(actor=request.user, case_id=case_pk,
@@ -336,7 +337,7 @@ class UnitRequestIn(serializers.Serializer):
 class CaseUnitRequestsView(APIView):
     """The room (lead or dispatcher) asks to dispatch a unit outside its own bureau."""
 
-    @extend_schema(request=UnitRequestIn, responses={201: serializers.DictField()})
+    @extend_schema(request=UnitRequestIn, responses={201: OpenApiTypes.OBJECT})
     def post(self, request, case_pk):
         data = _valid(UnitRequestIn, request.data)
         made = unit_requests.request_unit(actor=request.user, case_id=case_pk,
@@ -347,20 +348,20 @@ class CaseUnitRequestsView(APIView):
 class UnitRequestsView(APIView):
     """Requests waiting for my decision as a commander of the units asked for."""
 
-    @extend_schema(responses=serializers.DictField())
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         return Response({"results": unit_requests.to_decide(request.user)})
 
 
 class UnitRequestApproveView(APIView):
-    @extend_schema(request=None, responses=serializers.DictField())
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         made = unit_requests.decide(actor=request.user, request_id=pk, approve=True)
         return Response(unit_requests.payload(made))
 
 
 class UnitRequestRefuseView(APIView):
-    @extend_schema(request=None, responses=serializers.DictField())
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         made = unit_requests.decide(actor=request.user, request_id=pk, approve=False)
         return Response(unit_requests.payload(made))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -30,7 +31,7 @@ class AccessRequestListView(APIView):
     """GET: my requests (the room named only once granted) and those waiting for my
     decision as a lead. POST: redeem a masked result's `access_request` token."""
 
-    @extend_schema(responses={200: serializers.DictField()})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
     def get(self, request):
         return Response(access_requests.requests_for(request.user))
 
@@ -48,7 +49,7 @@ class AccessRequestListView(APIView):
 class AccessGrantView(APIView):
     """The room's lead grants a pending request for `hours` (default 24)."""
 
-    @extend_schema(request=GrantIn, responses=serializers.DictField())
+    @extend_schema(request=GrantIn, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         data = GrantIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -60,7 +61,7 @@ class AccessGrantView(APIView):
 class AccessRefuseView(APIView):
     """The room's lead refuses a pending request."""
 
-    @extend_schema(request=None, responses=serializers.DictField())
+    @extend_schema(request=None, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk):
         decided = access_requests.decide(actor=request.user, request_id=pk, grant=False)
         return Response(access_requests.request_payload(decided))

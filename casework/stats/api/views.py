@@ -142,7 +142,7 @@ class CasesView(StatsView):
     @extend_schema(parameters=[*FILTER_PARAMS, OpenApiParameter("which", str),
                                OpenApiParameter("assigned_unit", int),
                                OpenApiParameter("limit", int)],
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: OpenApiTypes.OBJECT}, operation_id="stats_cases_list")
     def get(self, request):
         filters, v = _filters(request, CasesIn)
         count, rows = figures.case_rows(scope_for(request.user), filters, which=v["which"],
@@ -155,7 +155,7 @@ class CaseView(StatsView):
     csv_name = "case"
 
     @extend_schema(parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
-                   responses={200: OpenApiTypes.OBJECT})
+                   responses={200: OpenApiTypes.OBJECT}, operation_id="stats_case_retrieve")
     def get(self, request, case_pk):
         return Response(figures.case_detail(readable_case(request.user, case_pk)))
 
