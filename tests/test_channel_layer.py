@@ -113,6 +113,25 @@ def test_one_calls_messages_to_a_process_are_one_entry():
     assert general_got == 1
 
 
+def test_one_consumer_gets_more_than_the_layers_capacity_from_one_call():
+    """A room hears of a thousand units' assignments at once: one call's bundle for one
+    consumer can hold more messages than the layer's per-channel capacity (1,000); the
+    consumer's buffer in the server process takes them all, in order."""
+    sender, receiver = another_process_layer(), another_process_layer()
+    group = f"t{uuid.uuid4().hex[:8]}.room"
+    n = receiver.capacity + 500
+
+    async def go():
+        channel = await receiver.new_channel()
+        await receiver.group_add(group, channel)
+        await sender.group_send_many([(group, {"type": "x", "n": i}) for i in range(n)])
+        got = [(await asyncio.wait_for(receiver.receive(channel), 5))["n"] for _ in range(n)]
+        await receiver.group_discard(group, channel)
+        return got
+
+    assert on_own_loop(go) == list(range(n))
+
+
 def test_a_group_across_processes_reaches_every_member():
     a, b = another_process_layer(), another_process_layer()
     group = f"t{uuid.uuid4().hex[:8]}.shared"

@@ -19,7 +19,8 @@ Why a subclass (bench/push_latency.py, one instruction to 1,000 units at once):
 What upstream guarantees still holds: a receive cancelled mid-pop leaves the popped
 messages in the backup, put back at the next pop; messages to one key keep the order they
 were sent in (strictly increasing scores); expiry works as upstream's. Capacity counts
-entries, as upstream's, so a bundle counts once (and is refused whole at capacity).
+entries, as upstream's, so a bundle counts once (and is refused whole at capacity); a
+consumer's buffer in the process holds `buffer_capacity` messages, not the capacity.
 
 The blocking pop is 2 s: redis-py 8 reads with a 5 s socket timeout by default, and
 upstream's 5 s BZPOPMIN let the reply come after the read gave up ("Timeout reading": the
@@ -31,9 +32,11 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import logging
 import time
 
+from channels_redis.core import BoundedQueue
 from channels_redis.core import RedisChannelLayer as _RedisChannelLayer
 
 log = logging.getLogger(__name__)
@@ -94,12 +97,29 @@ class _PumpFailed:
         self.error = error
 
 
+class _Buffer(BoundedQueue):
+    """A consumer's buffer in this process: upstream's (drops the oldest when full, so a
+    consumer that stopped reading cannot grow the process without end), saying so."""
+
+    def put_nowait(self, item):
+        if self.full():
+            log.warning("a consumer's buffer is full (%s): its oldest message dropped",
+                        self.maxsize)
+        super().put_nowait(item)
+
+
 class RedisChannelLayer(_RedisChannelLayer):
     brpop_timeout = 2
     receive_batch = 500
+    # Messages a consumer's buffer holds. Upstream's is the layer's capacity (1,000),
+    # which one pop of bundles can pass for one consumer: a room hears of every
+    # assignment of an instruction to a thousand units at once.
+    buffer_capacity = 100_000
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.receive_buffer = collections.defaultdict(
+            functools.partial(_Buffer, self.buffer_capacity))
         self._last_score = 0.0
         self._waiting: collections.Counter[str] = collections.Counter()
         self._pumps: dict[str, asyncio.Task] = {}
@@ -200,11 +220,11 @@ class RedisChannelLayer(_RedisChannelLayer):
         """[(channel or channels, message), …] of one entry: a message, or a bundle."""
         try:
             message = self.deserialize(raw)
-        except Exception:   # one bad message must not stop the process's consumers
-            log.exception("undecodable channel-layer message dropped")
+            if _BUNDLE in message:
+                return [(channels, body) for channels, body in message[_BUNDLE]]
+        except Exception:   # one bad entry must not stop the process's consumers
+            log.exception("undecodable channel-layer entry dropped")
             return []
-        if _BUNDLE in message:
-            return [(channels, body) for channels, body in message[_BUNDLE]]
         target = message.pop("__asgi_channel__", channel)
         return [(target, message)]
 

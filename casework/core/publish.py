@@ -56,6 +56,7 @@ class _Sender:
             self._thread.start()
             self._outbox = []
             self._drain_future = None
+            self._batch = self.FIRST_BATCH
         return self._loop
 
     def send(self, group: str, message: dict[str, Any]) -> None:
