@@ -249,20 +249,18 @@ class RedisChannelLayer(_RedisChannelLayer):
         per_shard = collections.defaultdict(lambda: ({}, [], [], []))
         bundles: dict[str, list] = {}
         for group, message in sends:
-            by_key: dict[str, list[str]] = {}
+            local: dict[str, list[str]] = {}   # process key's name -> its channels
             for channel in members[group]:
-                local = "!" in channel
-                key = self.prefix + (self.non_local_name(channel) if local else channel)
-                if not local:
-                    self._add_payload(per_shard, key, channel,
+                if "!" in channel:
+                    local.setdefault(self.non_local_name(channel), []).append(channel)
+                else:
+                    self._add_payload(per_shard, channel, channel,
                                       {**message, "__asgi_channel__": [channel]})
-                    continue
-                by_key.setdefault(key, []).append(channel)
-            for key, channels in by_key.items():
-                if key not in bundles:
-                    bundles[key] = []
-                    self._add_payload(per_shard, key, channels[0], bundles[key])
-                bundles[key].append([channels, message])
+            for name, channels in local.items():
+                if name not in bundles:
+                    bundles[name] = []
+                    self._add_payload(per_shard, name, channels[0], bundles[name])
+                bundles[name].append([channels, message])
         total = sum(len(payloads) for _, _, _, payloads in per_shard.values())
         first = max(now, self._last_score + _SCORE_STEP)
         self._last_score = first + total * _SCORE_STEP
@@ -276,8 +274,11 @@ class RedisChannelLayer(_RedisChannelLayer):
             if over:
                 log.warning("%s of %s channel-layer entries over capacity", over, len(packed))
 
-    def _add_payload(self, per_shard, key, channel, payload) -> None:
-        numbers, caps, which, payloads = per_shard[self.consistent_hash(key[len(self.prefix):])]
+    def _add_payload(self, per_shard, name, channel, payload) -> None:
+        """`payload` to the key of `name` (a channel, or a process's "specific.<client>!")
+        in its shard's lists; `channel` gives the key's capacity."""
+        key = self.prefix + name
+        numbers, caps, which, payloads = per_shard[self.consistent_hash(name)]
         if key not in numbers:
             numbers[key] = len(numbers) + 1
             caps.append(str(self.get_capacity(channel)))

@@ -105,9 +105,13 @@ class RoomConsumer(AsyncWebsocketConsumer):
             return await database_sync_to_async(personalise_series_alert)(payload, self.user)
         return payload
 
+    # the events this consumer reads before passing them on (_for_me words series alerts
+    # per reader; a member.removed may be this socket's own user); the rest go as sent
+    READ_FIRST = frozenset({"series.alert", "member.removed"})
+
     async def casework_event(self, message):
         kind = message["event_type"]
-        if kind not in ("series.alert", "member.removed"):
+        if kind not in self.READ_FIRST:
             await self.send(text_data=message["text"])   # encoded once by the sender
             return
         payload = await self._for_me(json.loads(message["text"]))
